@@ -1,0 +1,174 @@
+# Ringtail: a small x86_64 kernel built around Linux's perf ring buffer.
+# `make help` lists the targets and variables; README.md explains them.
+
+CROSS_COMPILE ?= x86_64-linux-gnu-
+CC      := $(CROSS_COMPILE)gcc
+LD      := $(CROSS_COMPILE)ld
+OBJCOPY := $(CROSS_COMPILE)objcopy
+NM      := $(CROSS_COMPILE)nm
+NASM    ?= nasm
+HOSTCC  ?= gcc
+MUSLCC  ?= musl-gcc
+PYTHON  ?= python3
+
+BUILD   ?= build
+KVM     ?= 0
+SMP     ?= 1
+MEM     ?= 512M
+CMDLINE ?=
+PROG    ?=
+ARGS    ?=
+TIMEOUT ?= 0
+JOBS    ?= 2
+TESTS   ?=
+GDBPORT ?= $(shell echo $$(( $$(id -u) % 5000 + 25000 )))
+V       ?= 0
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# --- kernel compilation flags ------------------------------------------------
+# Freestanding: only the compiler's own headers (stdint.h, stdarg.h, ...) are
+# visible, never the host libc's, so the build does not depend on the host.
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+
+KERNEL_INCLUDES := -Iarch/x86_64/include -Ikernel/include -Ilib/include \
+                   -Ikernel/include/uapi
+KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
+           -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+           -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+           -fno-stack-protector -fno-asynchronous-unwind-tables \
+           -fno-strict-aliasing -fno-common -fcf-protection=none \
+           -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
+           -Wmissing-prototypes -Werror=implicit-function-declaration \
+           -MMD -MP $(KERNEL_INCLUDES) $(EXTRA_KCFLAGS)
+KASFLAGS := -f elf64 -g -F dwarf -Iarch/x86_64/
+KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
+            --no-warn-rwx-segments --build-id=none \
+            -T arch/x86_64/kernel.ld
+
+# --- host flags (unit tests, tools) ----------------------------------------
+HOST_INCLUDES := -Iarch/host/include -Ikernel/include -Ilib/include
+HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
+               -Wno-sign-compare $(HOST_INCLUDES) $(EXTRA_HOST_CFLAGS)
+HOST_LDFLAGS := -pthread
+
+# Every directory adds its sources to these lists in its own rules.mk.
+KERNEL_C   :=
+KERNEL_ASM :=
+HOST_TESTS :=
+USER_PROGS :=
+ISO_MODULES :=
+TEST_PLANS :=
+
+include arch/x86_64/rules.mk
+include lib/rules.mk
+include kernel/rules.mk
+include tests/rules.mk
+-include kernel/events/rules.mk
+-include user/rules.mk
+
+$(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
+
+KERNEL_OBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) \
+               $(patsubst %.asm,$(BUILD)/k/%.o,$(KERNEL_ASM))
+
+.PHONY: all help deps run debug gdb test host-tests check-tools clean iso kernel
+all: $(BUILD)/kernel.elf $(BUILD)/ringtail.iso
+
+kernel: $(BUILD)/kernel.elf
+iso: $(BUILD)/ringtail.iso
+
+$(BUILD)/k/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/k/%.o: %.asm
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	$(Q)$(NASM) $(KASFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+
+# The kernel carries its own symbol table for backtraces. Only .text symbols
+# are recorded and the table lives after .text, so linking it in cannot move
+# any recorded address: pass 1 links an empty table, pass 2 the real one.
+$(BUILD)/k/ksyms0.o: scripts/gen_ksyms.py
+	@mkdir -p $(dir $@)
+	$(Q)$(PYTHON) scripts/gen_ksyms.py --empty > $(BUILD)/k/ksyms0.c
+	$(Q)$(CC) $(KCFLAGS) -c $(BUILD)/k/ksyms0.c -o $@
+
+$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/k/ksyms0.o arch/x86_64/kernel.ld
+	@echo "  LD      $@"
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/k/ksyms0.o
+
+$(BUILD)/k/ksyms.o: $(BUILD)/kernel.pass1.elf scripts/gen_ksyms.py
+	$(Q)$(NM) -n --defined-only $< | $(PYTHON) scripts/gen_ksyms.py > $(BUILD)/k/ksyms.c
+	$(Q)$(CC) $(KCFLAGS) -c $(BUILD)/k/ksyms.c -o $@
+
+$(BUILD)/kernel.elf: $(BUILD)/kernel.pass1.elf $(BUILD)/k/ksyms.o
+	@echo "  LD      $@"
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/k/ksyms.o
+	$(Q)$(NM) -n --defined-only $(BUILD)/kernel.pass1.elf | grep -i ' t ' > $(BUILD)/k/text1.sym
+	$(Q)$(NM) -n --defined-only $@ | grep -i ' t ' > $(BUILD)/k/text2.sym
+	$(Q)cmp -s $(BUILD)/k/text1.sym $(BUILD)/k/text2.sym || \
+		{ echo "error: embedding the symbol table moved .text symbols"; exit 1; }
+	$(Q)grub-file --is-x86-multiboot2 $@ || { echo "error: $@ is not Multiboot2"; exit 1; }
+	$(Q)grub-file --is-x86-multiboot $@ || { echo "error: $@ lacks the Multiboot1 header for -kernel"; exit 1; }
+
+# The ISO carries a debug-stripped copy (faster to load); gdb uses kernel.elf.
+$(BUILD)/ringtail.iso: $(BUILD)/kernel.elf iso/grub.cfg scripts/mkiso.sh $(ISO_MODULES)
+	@echo "  ISO     $@"
+	$(Q)scripts/mkiso.sh $@ $(BUILD)/kernel.elf iso/grub.cfg $(ISO_MODULES)
+
+# --- running -----------------------------------------------------------------
+QEMU_RUN := $(PYTHON) scripts/qemu.py --iso $(BUILD)/ringtail.iso \
+            --elf $(BUILD)/kernel.elf --smp $(SMP) --mem $(MEM) \
+            $(if $(filter 1,$(KVM)),--kvm) --timeout $(TIMEOUT)
+
+run: all $(if $(PROG),$(PROG))
+	$(Q)$(QEMU_RUN) $(if $(PROG),--prog "$(PROG)" --args "$(ARGS)") \
+		--cmdline "$(CMDLINE)" run
+
+debug: all
+	$(Q)$(QEMU_RUN) --gdb $(GDBPORT) --cmdline "$(CMDLINE)" debug
+
+gdb: $(BUILD)/kernel.elf
+	gdb -q -nx -x scripts/ringtail.gdb \
+		-ex 'target remote localhost:$(GDBPORT)' $(BUILD)/kernel.elf
+
+# --- tests -------------------------------------------------------------------
+HOST_TEST_BINS := $(addprefix $(BUILD)/host/,$(HOST_TESTS))
+
+host-tests: $(HOST_TEST_BINS)
+
+test: all host-tests $(USER_PROGS)
+	$(Q)$(PYTHON) tests/harness/run_tests.py --jobs $(JOBS) \
+		$(if $(TESTS),--only "$(TESTS)") $(TEST_PLANS)
+
+# --- setup -------------------------------------------------------------------
+DEB_PACKAGES := gcc gcc-x86-64-linux-gnu binutils-x86-64-linux-gnu make nasm \
+                grub-pc-bin grub-common xorriso mtools qemu-system-x86 gdb \
+                musl-tools python3 spin linux-libc-dev
+
+deps:
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$SUDO apt-get update -q && \
+	$$SUDO apt-get install -y -q --no-install-recommends $(DEB_PACKAGES)
+
+check-tools:
+	@for t in $(CC) $(NASM) grub-mkrescue grub-file xorriso qemu-system-x86_64 \
+		$(MUSLCC) spin gdb $(PYTHON); do \
+		command -v $$t >/dev/null || { echo "missing: $$t (run 'make deps')"; exit 1; }; \
+	done; echo "all tools present"
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@sed -n '/^## /,$$p' README.md | sed -n '/^## Make targets/,/^## [^M]/p' | head -60
+
+-include $(KERNEL_OBJS:.o=.d)

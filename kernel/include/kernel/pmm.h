@@ -1,0 +1,23 @@
+/* Physical frame allocator: one bit per 4 KiB frame of RAM described by the
+ * boot memory map. Frames are reached through the direct map (phys_to_virt).
+ * SMP-safe: one IRQ-safe lock; never called from NMI context. */
+#pragma once
+#include <lib/types.h>
+
+#define PAGE_SIZE  4096ul
+#define PAGE_SHIFT 12
+#define PAGE_MASK  (~(PAGE_SIZE - 1))
+
+struct bootinfo;
+void pmm_init(const struct bootinfo *bi, paddr_t kernel_start, paddr_t kernel_end);
+
+/* One zeroed frame, or 0 when memory is exhausted. */
+paddr_t frame_alloc(void);
+/* `count` physically contiguous zeroed frames aligned to `align` frames. */
+paddr_t frame_alloc_contig(size_t count, size_t align);
+void frame_free(paddr_t pa);
+void frame_free_contig(paddr_t pa, size_t count);
+
+size_t frame_free_count(void);
+size_t frame_total_count(void);
+bool frame_is_allocated(paddr_t pa);

@@ -1,0 +1,83 @@
+/* Ticket spinlocks. Always taken with interrupts off (spin_lock_irqsave) so
+ * an interrupt handler on the same CPU cannot deadlock against its own
+ * thread. NMI handlers must never take one: spin_lock panics if it sees NMI
+ * context, which turns the rule into a checked one. */
+#pragma once
+#include <lib/types.h>
+#include <arch/barrier.h>
+#include <arch/irqflags.h>
+#include <arch/preempt.h>
+
+typedef struct spinlock {
+	u16 owner;              /* ticket now served */
+	u16 next;               /* next ticket to hand out */
+	s32 cpu;                /* holder, -1 if free (for diagnostics) */
+	const char *name;
+} spinlock_t;
+
+#define SPINLOCK_INIT(n) { .owner = 0, .next = 0, .cpu = -1, .name = (n) }
+
+void spin_lock_slowpath_check(spinlock_t *l);
+void spinlock_bug(spinlock_t *l, const char *what) __attribute__((noreturn));
+
+static inline void spin_lock_init(spinlock_t *l, const char *name)
+{
+	l->owner = l->next = 0;
+	l->cpu = -1;
+	l->name = name;
+}
+
+static inline void spin_lock_raw(spinlock_t *l)
+{
+	if (unlikely(in_nmi()))
+		spinlock_bug(l, "taken in NMI context");
+	if (unlikely(READ_ONCE(l->cpu) == (s32)this_cpu_id()))
+		spinlock_bug(l, "recursive acquisition");
+	u16 ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
+		cpu_relax();
+	l->cpu = this_cpu_id();
+}
+
+static inline bool spin_trylock_raw(spinlock_t *l)
+{
+	u16 owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+	u16 expect = owner;
+	if (__atomic_load_n(&l->next, __ATOMIC_RELAXED) != owner)
+		return false;
+	if (!__atomic_compare_exchange_n(&l->next, &expect, (u16)(owner + 1), false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return false;
+	l->cpu = this_cpu_id();
+	return true;
+}
+
+static inline void spin_unlock_raw(spinlock_t *l)
+{
+	l->cpu = -1;
+	__atomic_store_n(&l->owner, (u16)(l->owner + 1), __ATOMIC_RELEASE);
+}
+
+static inline irqflags_t spin_lock_irqsave(spinlock_t *l)
+{
+	irqflags_t f = arch_irq_save();
+	preempt_disable();
+	spin_lock_raw(l);
+	return f;
+}
+
+static inline void spin_unlock_irqrestore(spinlock_t *l, irqflags_t f)
+{
+	spin_unlock_raw(l);
+	preempt_enable_no_resched();
+	arch_irq_restore(f);
+	if (arch_irqs_enabled() && this_cpu()->preempt_count == 0 &&
+	    READ_ONCE(this_cpu()->need_resched))
+		preempt_schedule();
+}
+
+static inline bool spin_is_locked(spinlock_t *l)
+{
+	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&l->next, __ATOMIC_RELAXED);
+}

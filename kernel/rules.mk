@@ -1,0 +1,2 @@
+# kernel/: generic kernel code (calls arch_* below it).
+KERNEL_C +=

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Start Ringtail under QEMU: one place that knows the QEMU command line.
+
+Used by `make run`, `make debug` and the test runner (tests/harness).
+
+Two boot paths, same kernel:
+  TCG (default): SeaBIOS boots build/ringtail.iso through GRUB (Multiboot2).
+      The kernel command line reaches GRUB through the SMBIOS type-1 serial
+      number string, which iso/grub.cfg reads with GRUB's `smbios` command,
+      so one ISO serves every command line.
+  KVM (--kvm):  QEMU's own -kernel loader (Multiboot1 address fields) with
+      qboot, because SeaBIOS+GRUB under nested KVM takes ~50 s here.
+Programs for the kernel to run are GRUB modules on the ISO; with --prog a
+temporary ISO is built that also carries the given program.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEBUG_EXIT_OK = 0x10      # kernel writes this to port 0xf4 on success
+DEBUG_EXIT_FAIL = 0x11    # ... and this on failure
+QEMU_OK = (DEBUG_EXIT_OK << 1) | 1      # 33
+QEMU_FAIL = (DEBUG_EXIT_FAIL << 1) | 1  # 35
+QBOOT = "/usr/share/qemu/qboot.rom"
+
+
+def kvm_usable():
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR)
+        os.close(fd)
+        return True
+    except OSError:
+        return False
+
+
+def smbios_escape(s):
+    # QEMU option values use ',' as a separator; ',,' is a literal comma.
+    return s.replace(",", ",,")
+
+
+def build_argv(iso, elf, cmdline="", smp=1, mem="512M", kvm=False,
+               gdb_port=None, halt=False, serial="stdio", modules=None,
+               extra=None):
+    """Return the QEMU argv. modules: list of (path, args) for -kernel boots."""
+    argv = ["qemu-system-x86_64", "-M", "pc", "-m", str(mem),
+            "-smp", str(smp), "-nodefaults", "-no-reboot",
+            "-display", "none", "-monitor", "none",
+            "-serial", serial,
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if kvm:
+        argv += ["-accel", "kvm", "-cpu", "host", "-bios", QBOOT,
+                 "-kernel", elf, "-append", cmdline]
+        if modules:
+            # QEMU splits -initrd on ',' : each item is "path args".
+            items = []
+            for path, args in modules:
+                item = path + ((" " + args) if args else "")
+                items.append(item.replace(",", ",,"))
+            argv += ["-initrd", ",".join(items)]
+    else:
+        argv += ["-accel", "tcg", "-cpu", "max", "-cdrom", iso,
+                 "-boot", "d"]
+        if cmdline:
+            argv += ["-smbios", "type=1,serial=" + smbios_escape(cmdline)]
+    if gdb_port:
+        argv += ["-gdb", "tcp:127.0.0.1:%d" % gdb_port]
+    if halt:
+        argv += ["-S"]
+    if extra:
+        argv += extra
+    return argv
+
+
+def make_prog_iso(base_iso_dir, elf, prog, out_dir):
+    """Build an ISO like build/ringtail.iso that also carries `prog`."""
+    iso = os.path.join(out_dir, "prog.iso")
+    subprocess.check_call([os.path.join(ROOT, "scripts", "mkiso.sh"), iso,
+                           elf, os.path.join(ROOT, "iso", "grub.cfg"), prog],
+                          stdout=subprocess.DEVNULL)
+    return iso
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("mode", choices=["run", "debug", "print"])
+    ap.add_argument("--iso", default=os.path.join(ROOT, "build/ringtail.iso"))
+    ap.add_argument("--elf", default=os.path.join(ROOT, "build/kernel.elf"))
+    ap.add_argument("--cmdline", default="")
+    ap.add_argument("--smp", type=int, default=1)
+    ap.add_argument("--mem", default="512M")
+    ap.add_argument("--kvm", action="store_true")
+    ap.add_argument("--gdb", type=int, default=None)
+    ap.add_argument("--prog", default=None)
+    ap.add_argument("--args", default="")
+    ap.add_argument("--timeout", type=float, default=0)
+    a = ap.parse_args()
+
+    if a.kvm and not kvm_usable():
+        print("qemu.py: KVM=1 but /dev/kvm is not usable; using TCG",
+              file=sys.stderr)
+        a.kvm = False
+
+    cmdline = a.cmdline.strip()
+    modules = []
+    tmp = None
+    iso = a.iso
+    if a.prog:
+        if not os.path.isfile(a.prog):
+            sys.exit("qemu.py: PROG %s does not exist" % a.prog)
+        name = os.path.basename(a.prog)
+        # The kernel runs the named program with ARGS, then powers off with
+        # the program's exit status (see kernel/init.c).
+        cmdline = ("prog=%s %s" % (name, cmdline)).strip()
+        if a.args:
+            cmdline += " -- " + a.args
+        if a.kvm:
+            modules.append((os.path.abspath(a.prog), name))
+        else:
+            tmp = tempfile.mkdtemp(prefix="ringtail-prog-")
+            iso = make_prog_iso(None, a.elf, os.path.abspath(a.prog), tmp)
+
+    if a.mode == "debug":
+        port = a.gdb or 1234
+        argv = build_argv(iso, a.elf, cmdline, a.smp, a.mem, a.kvm,
+                          gdb_port=port, halt=True, modules=modules)
+        print("QEMU is halted with its GDB stub on 127.0.0.1:%d." % port)
+        print("In another terminal run:  make gdb GDBPORT=%d" % port)
+        print("(or: gdb -x scripts/ringtail.gdb -ex 'target remote :%d' "
+              "build/kernel.elf)" % port)
+        print("Serial console follows; quit QEMU with Ctrl-A X.")
+    else:
+        argv = build_argv(iso, a.elf, cmdline, a.smp, a.mem, a.kvm,
+                          gdb_port=a.gdb, modules=modules)
+    if a.mode == "print":
+        print(" ".join(argv))
+        return 0
+    print("qemu.py: %s boot (%s), cmdline: %s" %
+          ("KVM -kernel" if a.kvm else "TCG ISO", iso if not a.kvm else a.elf,
+           cmdline or "(none)"), file=sys.stderr)
+    sys.stdout.flush()
+    proc = subprocess.Popen(argv)
+    try:
+        rc = proc.wait(timeout=a.timeout or None)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        print("\nqemu.py: timed out after %gs, QEMU (pid %d) stopped" %
+              (a.timeout, proc.pid), file=sys.stderr)
+        rc = 124
+    except KeyboardInterrupt:
+        proc.kill()
+        proc.wait()
+        rc = 130
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    # Map isa-debug-exit codes back: 33 = kernel reported success.
+    if rc == QEMU_OK:
+        return 0
+    if rc == QEMU_FAIL:
+        return 1
+    if rc == 0 and a.prog:
+        # Plain QEMU exit (window closed / triple fault with -no-reboot):
+        # the program's status is unknown.
+        return 2
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
