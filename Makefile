@@ -11,6 +11,8 @@ HOSTCC  ?= gcc
 MUSLCC  ?= musl-gcc
 PYTHON  ?= python3
 
+.DEFAULT_GOAL := all
+
 BUILD   ?= build
 KVM     ?= 0
 SMP     ?= 1
@@ -45,7 +47,7 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
            -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
            -Wmissing-prototypes -Werror=implicit-function-declaration \
            -MMD -MP $(KERNEL_INCLUDES) $(EXTRA_KCFLAGS)
-KASFLAGS := -f elf64 -g -F dwarf -Iarch/x86_64/
+KASFLAGS := -f elf64 -Iarch/x86_64/
 KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
             --no-warn-rwx-segments --build-id=none \
             -T arch/x86_64/kernel.ld

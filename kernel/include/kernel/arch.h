@@ -39,3 +39,11 @@ u32 arch_cpu_apic_id(void);
 int arch_backtrace_from(u64 rip, u64 rbp, u64 *pcs, int max);
 int arch_backtrace_here(u64 *pcs, int max);
 void arch_print_backtrace_from(u64 rip, u64 rbp);
+
+/* Tests only: call fn(arg); if it raises an exception, print the usual
+ * exception report, abandon fn (its stack frame is discarded) and return
+ * true with *fi describing the fault. Returns false if fn returned. */
+struct fault_info {
+	u64 vector, error_code, rip, addr;
+};
+bool arch_call_catching_fault(void (*fn)(void *), void *arg, struct fault_info *fi);

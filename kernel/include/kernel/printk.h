@@ -10,6 +10,8 @@ int printk(const char *fmt, ...) __printf(1, 2);
 int vprintk(const char *fmt, va_list ap);
 /* Lock-free, unbuffered output for panics and the NMI-fatal path. */
 void printk_emergency(const char *fmt, ...) __printf(1, 2);
+/* From now on print without locking or deferring (panic). */
+void printk_enter_emergency(void);
 
 void console_write(const char *s, size_t n);
 

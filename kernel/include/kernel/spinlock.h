@@ -17,7 +17,6 @@ typedef struct spinlock {
 
 #define SPINLOCK_INIT(n) { .owner = 0, .next = 0, .cpu = -1, .name = (n) }
 
-void spin_lock_slowpath_check(spinlock_t *l);
 void spinlock_bug(spinlock_t *l, const char *what) __attribute__((noreturn));
 
 static inline void spin_lock_init(spinlock_t *l, const char *name)

@@ -1,14 +1,11 @@
 /* x86_64 instructions and register definitions. Only arch/x86_64 code and
- * the arch/*.h headers include this; generic code uses the arch_* calls. */
+ * the arch headers include this; generic code uses the arch_* calls. */
 #pragma once
 #include <lib/types.h>
 #include <lib/compiler.h>
+#include <arch/mmu.h>
+#include <arch/barrier.h>
 
-#define KERNEL_VMA      0xffffffff80000000ull
-#define PHYS_MAP_BASE   0xffff800000000000ull   /* direct map of all RAM */
-#define VMAP_BASE       0xffffc00000000000ull   /* kernel virtual allocations */
-#define VMAP_SIZE       (1ull << 40)
-#define USER_TOP        0x0000800000000000ull   /* first non-user address */
 
 #define CR0_PE  (1u << 0)
 #define CR0_MP  (1u << 1)
@@ -116,12 +113,6 @@ static inline void halt(void) { __asm__ __volatile__("hlt" ::: "memory"); }
  * between the check that decided to sleep and the hlt. */
 static inline void safe_halt(void) { __asm__ __volatile__("sti; hlt" ::: "memory"); }
 
-static inline void *phys_to_virt(paddr_t pa) { return (void *)(pa + PHYS_MAP_BASE); }
-static inline paddr_t virt_to_phys(const void *va)
-{
-	u64 v = (u64)va;
-	return v >= KERNEL_VMA ? v - KERNEL_VMA : v - PHYS_MAP_BASE;
-}
 
 struct cpuid_features {
 	bool nx, pge, invariant_tsc, hypervisor, x2apic, fsgsbase, smep, smap,

@@ -1,0 +1,52 @@
+/* NMI handling. The handler runs on its own IST stack with every other
+ * interrupt blocked; it must never fault, trap or take a lock, because the
+ * interrupted code may hold any lock and an IRET from a nested exception
+ * would re-enable NMIs while this stack is still in use. Handlers are a
+ * fixed table filled at init; work an NMI cannot do itself is queued as
+ * irq_work (a self-IPI on a normal vector). */
+#include <arch/x86.h>
+#include <arch/trap.h>
+#include <kernel/arch.h>
+#include <kernel/nmi.h>
+#include <kernel/percpu.h>
+
+#define MAX_NMI_HANDLERS 8
+static nmi_handler_t nmi_handlers[MAX_NMI_HANDLERS];
+
+void nmi_dispatch(struct trap_frame *f);
+void nmi_init(void);
+
+void nmi_init(void)
+{
+}
+
+int nmi_register(nmi_handler_t h)
+{
+	for (int i = 0; i < MAX_NMI_HANDLERS; i++) {
+		nmi_handler_t expect = NULL;
+		if (__atomic_compare_exchange_n(&nmi_handlers[i], &expect, h, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			return 0;
+	}
+	return -1;
+}
+
+void nmi_unregister(nmi_handler_t h)
+{
+	for (int i = 0; i < MAX_NMI_HANDLERS; i++)
+		if (__atomic_load_n(&nmi_handlers[i], __ATOMIC_SEQ_CST) == h)
+			__atomic_store_n(&nmi_handlers[i], NULL, __ATOMIC_SEQ_CST);
+}
+
+void nmi_dispatch(struct trap_frame *f)
+{
+	struct cpu *c = this_cpu();
+	c->nmi_depth++;
+	c->nmi_count++;
+	for (int i = 0; i < MAX_NMI_HANDLERS; i++) {
+		nmi_handler_t h = __atomic_load_n(&nmi_handlers[i], __ATOMIC_ACQUIRE);
+		if (h)
+			h(f);
+	}
+	c->nmi_depth--;
+}

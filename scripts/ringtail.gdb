@@ -1,0 +1,84 @@
+# gdb helpers for Ringtail: `make gdb` loads this file.
+#   rt-dmesg [N]   last N bytes (default 4000) of the kernel log (klog)
+#   rt-cpu         this CPU's struct cpu (through the GS base)
+#   rt-mem         free and total physical frames
+#   rt-bt          backtrace following frame pointers from $rbp
+set architecture i386:x86-64
+set disassembly-flavor intel
+set print pretty on
+set pagination off
+
+python
+import gdb
+
+class RtDmesg(gdb.Command):
+    """Print the tail of the kernel log ring (klog_buf / klog_pos)."""
+    def __init__(self):
+        super().__init__("rt-dmesg", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        want = int(arg) if arg.strip() else 4000
+        size = int(gdb.parse_and_eval("sizeof(klog_buf)"))
+        pos = int(gdb.parse_and_eval("klog_pos"))
+        start = max(0, pos - min(want, size))
+        base = int(gdb.parse_and_eval("(unsigned long)&klog_buf"))
+        inf = gdb.selected_inferior()
+        out = bytearray()
+        # The ring may wrap: read it in (at most) two pieces.
+        p = start
+        while p < pos:
+            off = p % size
+            n = min(pos - p, size - off)
+            out += bytes(inf.read_memory(base + off, n))
+            p += n
+        gdb.write(out.decode("utf-8", "replace"))
+
+class RtCpu(gdb.Command):
+    """Print the running CPU's struct cpu (GS base points at it)."""
+    def __init__(self):
+        super().__init__("rt-cpu", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        gs = int(gdb.parse_and_eval("$gs_base"))
+        if gs < 0xffff800000000000:
+            gs = int(gdb.parse_and_eval("(unsigned long)cpu_table[0]"))
+        gdb.execute("print *(struct cpu *)%#x" % gs)
+
+class RtMem(gdb.Command):
+    """Free and total physical frames (4 KiB)."""
+    def __init__(self):
+        super().__init__("rt-mem", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        free = int(gdb.parse_and_eval("free_frames"))
+        total = int(gdb.parse_and_eval("total_frames"))
+        gdb.write("frames: %d free of %d (%d MiB free)\n" % (free, total, free * 4096 >> 20))
+
+class RtBt(gdb.Command):
+    """Walk the frame-pointer chain from $rbp (works without debug info)."""
+    def __init__(self):
+        super().__init__("rt-bt", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        pc = int(gdb.parse_and_eval("$pc"))
+        fp = int(gdb.parse_and_eval("$rbp"))
+        inf = gdb.selected_inferior()
+        for i in range(32):
+            gdb.write("#%-2d %#018x %s\n" % (i, pc, gdb.execute(
+                "info symbol %#x" % pc, to_string=True).strip()))
+            if fp == 0 or fp & 7:
+                break
+            try:
+                mem = bytes(inf.read_memory(fp, 16))
+            except gdb.MemoryError:
+                break
+            nfp = int.from_bytes(mem[:8], "little")
+            pc = int.from_bytes(mem[8:], "little")
+            if nfp <= fp:
+                break
+            fp = nfp
+
+RtDmesg(); RtCpu(); RtMem(); RtBt()
+end
+
+echo Ringtail gdb helpers: rt-dmesg, rt-cpu, rt-mem, rt-bt. Try: hbreak kmain, continue, bt\n
