@@ -72,6 +72,7 @@ include kernel/rules.mk
 include tests/rules.mk
 -include kernel/events/rules.mk
 -include user/rules.mk
+include user/progs.mk
 
 $(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
 

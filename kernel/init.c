@@ -1,23 +1,224 @@
-/* What the kernel does once it is up. */
+/* The init thread: what the kernel does once it is up.
+ *
+ *   ktest=SUITES          run in-kernel tests (KTAP), power off with the result
+ *   run=P1,P2:sig=11,...  run test programs one after another, as KTAP: each
+ *                         program's output is indented into a subtest, and
+ *                         its exit status (plus a leak check) decides ok
+ *   prog=NAME -- ARGS     run one program (make run PROG=...), power off with
+ *                         success exactly when it exited 0
+ *   crashtest=KIND        crash on purpose
+ * With none of these it runs the default demo programs if present. */
+#include <lib/fmt.h>
 #include <lib/string.h>
+#include <arch/mmu.h>
 #include <arch/irqflags.h>
 #include <kernel/arch.h>
+#include <kernel/bootinfo.h>
 #include <kernel/clock.h>
+#include <kernel/cmdline.h>
+#include <kernel/heap.h>
 #include <kernel/init.h>
+#include <kernel/ktest.h>
 #include <kernel/nmi.h>
-#include <kernel/percpu.h>
-#include <kernel/spinlock.h>
 #include <kernel/panic.h>
+#include <kernel/percpu.h>
 #include <kernel/pmm.h>
 #include <kernel/printk.h>
+#include <kernel/proc.h>
+#include <kernel/spinlock.h>
+
+static const char *const default_envp[] = { "HOME=/", "PATH=/bin", "TERM=linux", NULL };
+
+const struct boot_module *module_find(const char *name)
+{
+	for (int i = 0; i < bootinfo.nr_modules; i++)
+		if (strcmp(bootinfo.modules[i].name, name) == 0)
+			return &bootinfo.modules[i];
+	return NULL;
+}
+
+/* Memory a workload could leak: free frames plus frames the heap holds
+ * (slab pages come and go with unrelated allocations), and live heap
+ * blocks. */
+struct mem_snapshot {
+	size_t frames;
+	size_t heap_blocks;
+	int threads;
+};
+
+static void snapshot(struct mem_snapshot *s)
+{
+	struct heap_stats hs;
+	heap_get_stats(&hs);
+	s->frames = frame_free_count() + hs.frames;
+	s->heap_blocks = hs.allocations;
+	s->threads = thread_count();
+}
+
+/* Threads that exited are freed by the next switch on their CPU: give
+ * them a moment before measuring. */
+static void settle(int threads)
+{
+	for (int i = 0; i < 1000 && thread_count() > threads; i++)
+		sched_yield();
+}
+
+long run_program(const char *name, const char *const *argv, int indent, int *status)
+{
+	const struct boot_module *m = module_find(name);
+	if (!m)
+		return -2;      /* ENOENT */
+	struct process *p;
+	long rc = proc_create_from_elf(name, phys_to_virt(m->start), m->end - m->start, argv,
+				       default_envp, &p);
+	if (rc)
+		return rc;
+	p->out_indent = indent;
+	proc_start(p);
+	*status = proc_wait(p);
+	proc_put(p);
+	return 0;
+}
+
+static void describe_status(int st, char *buf, size_t n)
+{
+	if (st & 0x7f)
+		fmt_snprintf(buf, n, "killed by %s", signal_name(st & 0x7f));
+	else
+		fmt_snprintf(buf, n, "exit status %d", (st >> 8) & 0xff);
+}
+
+/* run=a,b:sig=11,c:exit=3 */
+static bool run_list(const char *list)
+{
+	char names[32][64];
+	int want[32];
+	int n = 0;
+	for (const char *p = list; *p && n < 32;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		char item[96];
+		strlcpy(item, p, MIN(len + 1, sizeof(item)));
+		char *colon = strchr(item, ':');
+		want[n] = 0;
+		if (colon) {
+			*colon = 0;
+			const char *x = colon + 1;
+			int v = 0;
+			const char *num = strchr(x, '=');
+			for (const char *d = num ? num + 1 : ""; *d >= '0' && *d <= '9'; d++)
+				v = v * 10 + (*d - '0');
+			want[n] = strncmp(x, "sig=", 4) == 0 ? (v & 0x7f) : W_EXITCODE(v);
+		}
+		strlcpy(names[n], item, sizeof(names[n]));
+		n++;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	printk("KTAP version 1\n1..%d\n", n);
+	bool all_ok = true;
+	for (int i = 0; i < n; i++) {
+		struct mem_snapshot before, after;
+		settle(thread_count());
+		snapshot(&before);
+		const char *argv[] = { names[i], NULL };
+		int st = 0;
+		long rc = run_program(names[i], argv, 4, &st);
+		settle(before.threads);
+		snapshot(&after);
+		char got[48], exp[48];
+		describe_status(st, got, sizeof(got));
+		describe_status(want[i], exp, sizeof(exp));
+		if (rc) {
+			printk("# cannot start %s: error %ld\nnot ok %d %s # no such program or bad ELF\n",
+			       names[i], rc, i + 1, names[i]);
+			all_ok = false;
+		} else if (st != want[i]) {
+			printk("# %s: %s, expected %s\nnot ok %d %s\n", names[i], got, exp, i + 1,
+			       names[i]);
+			all_ok = false;
+		} else if (after.frames != before.frames || after.heap_blocks != before.heap_blocks) {
+			printk("# %s leaked: %ld frames, %ld heap blocks\nnot ok %d %s\n", names[i],
+			       (long)before.frames - (long)after.frames,
+			       (long)after.heap_blocks - (long)before.heap_blocks, i + 1, names[i]);
+			all_ok = false;
+		} else {
+			printk("ok %d %s # %s\n", i + 1, names[i], got);
+		}
+	}
+	return all_ok;
+}
+
+/* prog=NAME [-- ARGS]: one program, its status decides the QEMU exit. */
+static bool run_one(const char *name)
+{
+	static char args[BOOT_CMDLINE_MAX];
+	const char *argv[32] = { name };
+	int argc = 1;
+	strlcpy(args, cmdline_tail(), sizeof(args));
+	for (char *p = args; *p && argc < 31;) {
+		while (*p == ' ')
+			*p++ = 0;
+		if (!*p)
+			break;
+		argv[argc++] = p;
+		while (*p && *p != ' ')
+			p++;
+	}
+	argv[argc] = NULL;
+	int st = 0;
+	long rc = run_program(name, argv, 0, &st);
+	if (rc) {
+		printk("ringtail: cannot run %s (error %ld)\n", name, rc);
+		return false;
+	}
+	char buf[48];
+	describe_status(st, buf, sizeof(buf));
+	printk("ringtail: %s finished: %s\n", name, buf);
+	return st == 0;
+}
+
+static void init_main(void *arg)
+{
+	char sel[512];
+	if (cmdline_get("ktest", sel, sizeof(sel))) {
+		ktest_mode = true;
+		bool ok = ktest_run_selected(sel);
+		printk("ktest: %s\n", ok ? "all selected suites passed" : "FAILURES");
+		arch_poweroff(ok);
+	}
+	if (cmdline_get("crashtest", sel, sizeof(sel))) {
+		ktest_mode = true;
+		crashtest(sel);
+	}
+	if (cmdline_get("run", sel, sizeof(sel))) {
+		ktest_mode = true;
+		arch_poweroff(run_list(sel));
+	}
+	if (cmdline_get("prog", sel, sizeof(sel)))
+		arch_poweroff(run_one(sel));
+	printk("Ringtail is up: %zu of %zu frames free, clock %s.\n", frame_free_count(),
+	       frame_total_count(), arch_clock_source());
+	if (module_find("perf_demo")) {
+		const char *argv[] = { "perf_demo", NULL };
+		int st;
+		run_program("perf_demo", argv, 0, &st);
+		arch_poweroff(st == 0);
+	}
+	printk("Nothing to run; idling. Quit QEMU with Ctrl-A X.\n");
+}
 
 void init_start(void)
 {
-	printk("Ringtail is up: %zu of %zu frames free, clock %s.\n", frame_free_count(),
-	       frame_total_count(), arch_clock_source());
-	printk("Nothing to run yet; idling. Quit QEMU with Ctrl-A X.\n");
-	for (;;)
-		arch_idle();
+	thread_init_boot();
+	if (!kthread_create("init", init_main, NULL))
+		panic("cannot create the init thread");
+	for (;;) {
+		while (!READ_ONCE(this_cpu()->need_resched))
+			arch_idle();
+		schedule();
+	}
 }
 
 static spinlock_t crash_lock = SPINLOCK_INIT("crashtest");
@@ -42,7 +243,16 @@ void crashtest(const char *what)
 		nmi_register(nmi_takes_lock);
 		arch_send_nmi(this_cpu_id());
 		clock_delay_ns(100 * NSEC_PER_MSEC);
+	} else if (strcmp(what, "stack-overflow") == 0) {
+		/* Runs on a kernel thread stack with a guard page: the overflow
+		 * faults, the fault cannot push its frame, and #DF (on its own IST
+		 * stack) reports it. */
+		volatile char big[1024];
+		big[0] = 1;
+		crashtest(what);
+		(void)big[0];
 	} else if (strcmp(what, "panic") == 0)
 		panic("crashtest panic");
-	panic("crashtest: unknown kind \"%s\" (ud, pf, gp, nmi-lock, panic)", what);
+	panic("crashtest: unknown kind \"%s\" (ud, pf, gp, nmi-lock, stack-overflow, panic)",
+	      what);
 }

@@ -8,7 +8,7 @@
 #include <kernel/cmdline.h>
 #include <kernel/heap.h>
 #include <kernel/init.h>
-#include <kernel/ktest.h>
+#include <kernel/ktimer.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
 #include <kernel/pmm.h>
@@ -32,19 +32,9 @@ void kmain(u32 boot_magic, paddr_t boot_info)
 	vm_init();
 	heap_init();
 	printk_init_late();
+	timers_init_cpu();
 	arch_init();
 	arch_irq_enable();
-
-	char sel[256];
-	if (cmdline_get("ktest", sel, sizeof(sel))) {
-		ktest_mode = true;
-		bool ok = ktest_run_selected(sel);
-		printk("ktest: %s\n", ok ? "all selected suites passed" : "FAILURES");
-		arch_poweroff(ok);
-	}
-	if (cmdline_get("crashtest", sel, sizeof(sel))) {
-		ktest_mode = true;
-		crashtest(sel);
-	}
+	/* kmain becomes this CPU's idle thread; the init thread takes over. */
 	init_start();
 }

@@ -1,7 +1,9 @@
 /* Clocks and the periodic tick. */
 #include <kernel/arch.h>
 #include <kernel/clock.h>
+#include <kernel/console.h>
 #include <kernel/percpu.h>
+#include <kernel/ktimer.h>
 #include <kernel/sched.h>
 
 void timer_interrupt(void);
@@ -27,5 +29,8 @@ void clock_delay_ns(u64 ns)
 void timer_interrupt(void)
 {
 	this_cpu()->ticks++;
+	if (this_cpu_id() == 0)
+		console_poll_input();
+	timers_run_expired();
 	sched_tick();
 }

@@ -5,7 +5,6 @@
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <arch/mmu.h>
-#include <kernel/heap.h>
 #include <kernel/panic.h>
 #include <kernel/spinlock.h>
 #include <kernel/vm.h>
@@ -19,6 +18,37 @@ struct vrange {
 static spinlock_t vmap_lock = SPINLOCK_INIT("vmap");
 static struct vrange *free_list;        /* sorted by address */
 static struct vrange first_range;
+
+/* Range descriptors come from a fixed pool, not the heap: freeing a range
+ * then never allocates, and heap usage stays exactly comparable before and
+ * after a workload (the process leak checks rely on that). */
+#define NR_RANGE_NODES 4096
+static struct vrange node_pool[NR_RANGE_NODES];
+static struct vrange *node_free;
+static bool pool_ready;
+
+static struct vrange *node_get(void)
+{
+	if (!pool_ready) {
+		for (int i = 0; i < NR_RANGE_NODES; i++) {
+			node_pool[i].next = node_free;
+			node_free = &node_pool[i];
+		}
+		pool_ready = true;
+	}
+	struct vrange *n = node_free;
+	if (n)
+		node_free = n->next;
+	return n;
+}
+
+static void node_put(struct vrange *n)
+{
+	if (n && n != &first_range) {
+		n->next = node_free;
+		node_free = n;
+	}
+}
 
 static void vmap_init_once(void)
 {
@@ -50,7 +80,6 @@ static vaddr_t range_alloc(size_t pages)
 
 static void range_free(vaddr_t start, size_t pages)
 {
-	struct vrange *n = kmalloc(sizeof(*n)), *dead = NULL;
 	vaddr_t end = start + pages * PAGE_SIZE;
 	irqflags_t f = spin_lock_irqsave(&vmap_lock);
 	struct vrange *prev = NULL, *next = free_list;
@@ -66,14 +95,15 @@ static void range_free(vaddr_t start, size_t pages)
 			/* The freed hole bridged two free ranges: fold next in. */
 			prev->pages += next->pages;
 			prev->next = next->next;
-			dead = next != &first_range ? next : NULL;
+			node_put(next);
 		}
 	} else if (join_next) {
 		next->start = start;
 		next->pages += pages;
 	} else {
+		struct vrange *n = node_get();
 		if (!n)
-			panic("vmap: out of memory tracking a free range");
+			panic("vmap: out of range descriptors");
 		n->start = start;
 		n->pages = pages;
 		n->next = next;
@@ -81,11 +111,8 @@ static void range_free(vaddr_t start, size_t pages)
 			prev->next = n;
 		else
 			free_list = n;
-		n = NULL;
 	}
 	spin_unlock_irqrestore(&vmap_lock, f);
-	kfree(n);
-	kfree(dead);
 }
 
 void *vmap_alloc(size_t pages, unsigned flags)

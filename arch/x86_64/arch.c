@@ -93,8 +93,13 @@ void timer_interrupt(void);
 static void irq_work_vector(struct trap_frame *f) { irq_work_run(); }
 static void timer_vector(struct trap_frame *f) { timer_interrupt(); }
 
+void arch_syscall_init_cpu(void);
+void arch_fpu_setup(void);
+
 void arch_init(void)
 {
+	arch_syscall_init_cpu();
+	arch_fpu_setup();
 	pic_disable();
 	lapic_init();
 	boot_cpu.apic_id = arch_cpu_apic_id();

@@ -9,7 +9,7 @@
 %include "asm_defs.inc"
 
 extern kmain
-extern __kernel_start, __data_end, __kernel_end
+extern __kernel_start, __data_end, __kernel_end, __bss_start, __bss_end
 
 global _start
 global boot_pml4, boot_stack_top, boot_stack_bottom
@@ -54,9 +54,19 @@ bits 32
 _start:
 	cli
 	cld
+	mov esi, eax                    ; loader magic
+	mov ebp, ebx                    ; boot info physical address
+	; Zero .bss ourselves: not every loader does (QEMU's Multiboot1 path
+	; copies the image but leaves the rest of memory as it was).
+	mov edi, PHYS(__bss_start)
+	mov ecx, PHYS(__bss_end)
+	sub ecx, edi
+	shr ecx, 2
+	xor eax, eax
+	rep stosd
 	mov esp, PHYS(boot_stack_top)
-	push eax                        ; [esp+4]: loader magic, for kmain
-	push ebx                        ; [esp+0]: boot info physical address
+	push esi                        ; [esp+4]: loader magic, for kmain
+	push ebp                        ; [esp+0]: boot info physical address
 
 	; Long mode needs CPUID leaf 0x80000001 EDX bit 29.
 	mov eax, 0x80000000
@@ -69,15 +79,11 @@ _start:
 	jz .no_long_mode
 	mov ebp, edx                    ; keep bit 20 (NX) for EFER below
 
-	; Boot page tables, all 2 MiB pages over the first 4 GiB:
+	; Boot page tables (zeroed with .bss), all 2 MiB pages over 4 GiB:
 	;   identity            PML4[0]   -> pdpt_low
 	;   direct map          PML4[256] -> pdpt_low   (0xffff800000000000)
 	;   kernel image        PML4[511] -> pdpt_high  (0xffffffff80000000)
 	; kmain replaces these with the final tables (arch/x86_64/mmu.c).
-	mov edi, PHYS(boot_tables_start)
-	mov ecx, (boot_tables_end - boot_tables_start) / 4
-	xor eax, eax
-	rep stosd
 
 	mov eax, PHYS(boot_pdpt_low) + 3
 	mov [PHYS(boot_pml4) + 0 * 8], eax

@@ -20,6 +20,7 @@
 #define PTE_PCD  (1ull << 4)
 #define PTE_PS   (1ull << 7)
 #define PTE_G    (1ull << 8)
+#define PTE_PROTNONE (1ull << 9)  /* software: frame kept, access denied */
 #define PTE_NX   (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
@@ -99,7 +100,7 @@ int vm_map(struct aspace *as, vaddr_t va, paddr_t pa, unsigned flags)
 	int rc = 0;
 	if (!pte)
 		rc = -ENOMEM;
-	else if (*pte & PTE_P)
+	else if (*pte & (PTE_P | PTE_PROTNONE))
 		rc = -EEXIST;
 	else
 		*pte = (pa & PTE_ADDR) | flags_to_pte(flags);
@@ -112,7 +113,7 @@ paddr_t vm_unmap(struct aspace *as, vaddr_t va)
 	irqflags_t f = spin_lock_irqsave(&pt_lock);
 	u64 *pte = walk(as->root, va, false);
 	paddr_t pa = 0;
-	if (pte && (*pte & PTE_P)) {
+	if (pte && (*pte & (PTE_P | PTE_PROTNONE))) {
 		pa = *pte & PTE_ADDR;
 		*pte = 0;
 	}
@@ -127,8 +128,9 @@ int vm_protect(struct aspace *as, vaddr_t va, unsigned flags)
 	irqflags_t f = spin_lock_irqsave(&pt_lock);
 	u64 *pte = walk(as->root, va, false);
 	int rc = -ENOENT;
-	if (pte && (*pte & PTE_P)) {
-		*pte = (*pte & PTE_ADDR) | flags_to_pte(flags);
+	if (pte && (*pte & (PTE_P | PTE_PROTNONE))) {
+		/* flags == 0: no access at all, but the frame stays recorded. */
+		*pte = (*pte & PTE_ADDR) | (flags ? flags_to_pte(flags) : PTE_PROTNONE);
 		rc = 0;
 	}
 	spin_unlock_irqrestore(&pt_lock, f);
@@ -275,4 +277,37 @@ void vm_init(void)
 	write_cr3(kernel_aspace.root);
 	printk("vm: direct map of %llu MiB, kernel image %llu KiB, NX %s\n", top >> 20,
 	       (u64)(__kernel_end - __kernel_start) >> 10, pte_nx ? "on" : "off");
+}
+
+/* Read user memory of the current address space without ever faulting:
+ * translate each page by walking the live page tables and read through
+ * the direct map. Safe in NMI context (no locks, no faults); a page being
+ * unmapped concurrently may yield stale bytes, never a crash. */
+bool arch_user_read_nofault(u64 uaddr, void *dst, size_t n);
+bool arch_user_read_nofault(u64 uaddr, void *dst, size_t n)
+{
+	u8 *d = dst;
+	while (n) {
+		u64 *table = phys_to_virt(read_cr3() & PTE_ADDR);
+		u64 e = 0;
+		for (int level = 3; level >= 0; level--) {
+			e = READ_ONCE(table[idx(uaddr, level)]);
+			if (!(e & PTE_P) || !(e & PTE_U))
+				return false;
+			if (level == 0 || (e & PTE_PS))
+				break;
+			table = table_of(e);
+		}
+		if (e & PTE_PS)
+			return false;   /* user memory is never mapped with large pages */
+		size_t off = uaddr & (PAGE_SIZE - 1);
+		size_t chunk = MIN(n, PAGE_SIZE - off);
+		const u8 *src = (const u8 *)phys_to_virt(e & PTE_ADDR) + off;
+		for (size_t i = 0; i < chunk; i++)
+			d[i] = src[i];
+		d += chunk;
+		uaddr += chunk;
+		n -= chunk;
+	}
+	return true;
 }

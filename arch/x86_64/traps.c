@@ -15,6 +15,7 @@
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
+#include <kernel/syscall.h>
 #include <kernel/usermem.h>
 
 extern const struct extable_entry __ex_table_start[], __ex_table_end[];
@@ -177,6 +178,11 @@ void trap_dispatch(struct trap_frame *f)
 		}
 	} else {
 		irq_dispatch(f);
+	}
+	if (trap_from_user(f)) {
+		/* Signals, kills and rescheduling, as after a system call. */
+		exit_to_user(f);
+		return;
 	}
 	/* Preempt on the way out if the timer or a wakeup asked for it, but
 	 * only where the interrupted code could have been preempted. */

@@ -3,7 +3,9 @@
 
     run_tests.py [--jobs N] [--only a,b] [--list] PLAN...
 
-Plan format: tests/README.md. Every run gets its own process group and is
+Plan format: tests/README.md. Words are split like sh without variables:
+blanks separate, quotes group, '#' at the start of a word starts a comment,
+and backslashes are kept as written (for regexes). Every run gets its own process group and is
 stopped by PID (its group) on timeout or Ctrl-C. The last line printed is
 `N passed, N failed` (`, N skipped` when any were skipped); the exit status is
 non-zero if anything failed. RINGTAIL_KVM=1 boots with KVM instead of TCG.
@@ -58,10 +60,34 @@ class PlanError(Exception):
     pass
 
 
+def _strip_comment(line):
+    # '#' starts a comment only at the start of a word and outside quotes,
+    # so regexes such as expect=crash:#UD keep theirs.
+    q = None
+    for i, ch in enumerate(line):
+        if q:
+            q = None if ch == q else q
+        elif ch in "'\"":
+            q = ch
+        elif ch == "#" and (i == 0 or line[i - 1].isspace()):
+            return line[:i]
+    return line
+
+
+def split_words(line):
+    """Plan words: blanks separate, '...' and "..." group, and backslashes are
+    literal (so expect=crash:a\(b\) reaches the regex as written)."""
+    lex = shlex.shlex(_strip_comment(line), posix=True)
+    lex.whitespace_split = True
+    lex.commenters = ""
+    lex.escape = ""
+    return list(lex)
+
+
 def parse_plan_line(text, where):
     """One plan line -> PlanLine, None for blank/comment; PlanError if bad."""
     try:
-        words = shlex.split(text, comments=True)
+        words = split_words(text)
     except ValueError as e:
         raise PlanError("%s: %s" % (where, e))
     if not words:
@@ -318,6 +344,13 @@ def rel(path):
     return path if r.startswith("..") else r
 
 
+def _interrupted(v):
+    # A run stopped by Ctrl-C never passes, whatever it printed before.
+    v.reasons.insert(0, "interrupted (Ctrl-C), process group killed")
+    v.ok = False
+    v.failed = max(v.failed, 1)
+
+
 def execute(pl, opts):
     try:
         return _execute(pl, opts)
@@ -347,7 +380,7 @@ def _execute(pl, opts):
         else:
             res.verdict = cmd_verdict(rc, out.decode("utf-8", "replace"), tmo, pl.timeout)
             if intr:
-                res.verdict.reasons.insert(0, "interrupted")
+                _interrupted(res.verdict)
         res.tail = tail(_read_text(log))
     else:
         iso = os.path.join(opts.build, "ringtail.iso")
@@ -366,7 +399,7 @@ def _execute(pl, opts):
             text = _read_text(log)
             res.verdict = boot_verdict(rc, text, tmo, pl.timeout, pl.expect)
             if intr:
-                res.verdict.reasons.insert(0, "interrupted")
+                _interrupted(res.verdict)
             res.tail = tail(text)
             qout = tail((out + err).decode("utf-8", "replace"), 10)
             if qout:

@@ -295,9 +295,14 @@ def test_plan_line_parsing():
     pl = p("boot smp4 60 smp=4 mem=1G expect=crash:'page fault' -- ktest=all foo=1", "x")
     eq((pl.smp, pl.mem, pl.expect, pl.cmdline), (4, "1G", "page fault", "ktest=all foo=1"))
     eq(p("   # only a comment", "x"), None)
+    pl = p(r"boot c 30 expect=crash:#UD.a\(CR2\) -- crashtest=ud # why", "x")
+    eq((pl.expect, pl.cmdline), (r"#UD.a\(CR2\)", "crashtest=ud"))
+    pl = p("""cmd q 5 sh -c 'echo "# not a comment"' "a #b" # comment""", "x")
+    eq(pl.argv, ["sh", "-c", 'echo "# not a comment"', "a #b"])
     for bad in ["cmd x", "cmd x 0 true", "cmd x abc true", "run x 5 true", "cmd x/y 5 true",
                 "boot x 5 ktest=all", "boot x 5 smp=0 -- a", "boot x 5 color=red -- a",
-                "boot x 5 expect=crash:( -- a", "boot x 5 smp=2 smp=2 -- a", "cmd x 5"]:
+                "boot x 5 expect=crash:( -- a", "boot x 5 smp=2 smp=2 -- a", "cmd x 5",
+                "cmd x 5 sh -c 'unclosed", "boot x 5 mem=lots -- a", "boot x 5 expect=hang:x -- a"]:
         try:
             p(bad, "x")
         except run_tests.PlanError:
@@ -459,23 +464,49 @@ def test_runner_kills_term_ignoring_child():
         t.close()
 
 
+def test_runner_cleans_up_after_normal_exit():
+    # A background process left in the run's group is killed; one that left
+    # the group (setsid) and holds the output pipe cannot stall the runner.
+    t = Tmp()
+    pf, ef = t.path("pid"), t.path("escaped")
+    pids = []
+    try:
+        t0 = time.monotonic()
+        rc, out, s = t.run("""\
+            cmd leftover 30 sh -c "sleep 100 >/dev/null 2>&1 & echo $! > %s; %s"
+            cmd escaped 30 sh -c "setsid sleep 100 & echo $! > %s; %s"
+            """ % (pf, KT_PASS, ef, KT_PASS))
+        pids = [int(open(pf).read()), int(open(ef).read())]
+        eq((rc, s), (0, (4, 0, 0)))
+        assert time.monotonic() - t0 < 10, "runner waited on an escaped process"
+        assert gone(pids[0]), "background process outlived its run"
+    finally:
+        kill_leftover(pids)    # the escaped one is ours to stop, by PID
+        t.close()
+
+
 def test_runner_ctrl_c_stops_children():
     t = Tmp()
     pf = t.path("pid")
     pids = []
     with open(t.path("t.plan"), "w") as f:
-        f.write("cmd long 100 sh -c 'echo $$ > %s; sleep 100'\n" % pf)
+        f.write("cmd long 100 sh -c 'echo $$ > %s; exec sleep 100'\n" % pf)
+        # Exits 0 on SIGTERM after printing passing KTAP: still must not pass.
+        f.write("""cmd graceful 100 sh -c '%s; trap "exit 0" TERM; echo $$ > %s.2; """
+                """while :; do sleep 0.1; done'\n""" % (KT_PASS.replace("'", '"'), pf))
     p = subprocess.Popen([sys.executable, RUNNER, "--log-dir", t.path("logs"), t.path("t.plan")],
                          cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        pids = wait_file(pf)
+        pids = wait_file(pf) + wait_file(pf + ".2")
         p.send_signal(signal.SIGINT)
         out, _ = p.communicate(timeout=20)
         assert p.returncode != 0
         s = check_summary(out)
         assert s[1] >= 1, "interrupted run must count as failed"
         assert "interrupted" in out
-        assert gone(int(pids[0])), "child survived Ctrl-C"
+        assert re.search(r"^FAIL\s+graceful\s", out, re.M), out
+        assert s[1] >= 2, "both interrupted runs fail"
+        assert gone(int(pids[0])) and gone(int(pids[1])), "child survived Ctrl-C"
     finally:
         if p.poll() is None:
             p.kill()
@@ -488,10 +519,10 @@ def test_runner_runs_in_parallel():
     t = Tmp()
     try:
         t0 = time.monotonic()
-        plan = "".join('cmd p%d 20 sh -c "sleep 1.5; %s"\n' % (i, KT_PASS) for i in range(2))
+        plan = "".join('cmd p%d 20 sh -c "sleep 2; %s"\n' % (i, KT_PASS) for i in range(2))
         rc, out, s = t.run(plan, "--jobs", "2")
         eq((rc, s), (0, (4, 0, 0)))
-        assert time.monotonic() - t0 < 2.9, "two 1.5 s runs did not overlap"
+        assert time.monotonic() - t0 < 3.9, "two 2 s runs did not overlap"
     finally:
         t.close()
 
@@ -518,31 +549,6 @@ def test_runner_only_list_and_plan_errors():
         t.close()
 
 
-FAKE_QEMU = r'''#!/usr/bin/env python3
-# Fake qemu-system-x86_64: behaves as the kernel command line says.
-import os, sys, time
-a = sys.argv
-serial = a[a.index("-serial") + 1][len("file:"):]
-cmd = a[a.index("-smbios") + 1].split("serial=", 1)[1] if "-smbios" in a else ""
-mode = cmd.split()[0]
-with open(os.path.join(os.environ["FAKE_DIR"], mode + ".pid"), "w") as f:
-    f.write(str(os.getpid()))
-if mode == "qemuerror":
-    sys.stderr.write("qemu-system-x86_64: -cdrom: Could not open image\n")
-    sys.exit(1)
-out = open(serial, "w")
-out.write("Ringtail fake\r\nKTAP version 1\r\n1..1\r\n")
-out.flush()
-if mode == "hang":
-    time.sleep(100)
-if mode == "crash":
-    out.write("PANIC: general protection fault\r\n")
-    sys.exit(35)
-if mode == "triple":
-    sys.exit(0)
-out.write("ok 1 boot\r\n")
-sys.exit(33 if mode == "pass" else 35)
-'''
 
 
 def test_runner_boot_with_fake_qemu():
@@ -552,12 +558,12 @@ def test_runner_boot_with_fake_qemu():
         os.makedirs(t.path("bin"))
         os.makedirs(t.path("build"))
         open(t.path("build", "ringtail.iso"), "w").close()
-        fake = t.path("bin", "qemu-system-x86_64")
-        with open(fake, "w") as f:
-            f.write(FAKE_QEMU)
-        os.chmod(fake, 0o755)
+        os.symlink(os.path.join(HERE, "fake_qemu.py"), t.path("bin", "qemu-system-x86_64"))
         env = dict(os.environ, PATH=t.path("bin") + ":" + os.environ["PATH"],
                    FAKE_DIR=t.dir, RINGTAIL_KVM="0")
+        os.makedirs(t.path("logs"))
+        with open(t.path("logs", "b-nolog.log"), "w") as f:    # from an earlier run
+            f.write("KTAP version 1\n1..1\nok 1 stale\n")
         rc, out, s = t.run("""\
             boot b-pass 10 -- pass ktest=all
             boot b-fail 10 smp=2 -- fail
@@ -566,13 +572,15 @@ def test_runner_boot_with_fake_qemu():
             boot b-qemuerror 10 -- qemuerror
             boot b-crash 10 expect=crash:'general protection' -- crash
             boot b-crash-wrong 10 expect=crash:'page fault' -- crash
+            boot b-nolog 10 -- nolog
             """, "--build", t.path("build"), "--jobs", "3", env=env)
         pids = [int(open(t.path(m + ".pid")).read()) for m in ("hang", "pass")]
         want = {"b-pass": "PASS", "b-fail": "FAIL", "b-triple": "FAIL", "b-hang": "FAIL",
-                "b-qemuerror": "FAIL", "b-crash": "PASS", "b-crash-wrong": "FAIL"}
+                "b-qemuerror": "FAIL", "b-crash": "PASS", "b-crash-wrong": "FAIL",
+                "b-nolog": "FAIL"}
         for name, verdict in want.items():
             assert re.search(r"^%s\s+%s\s" % (verdict, name), out, re.M), (name, out)
-        eq(s, (3, 5, 0), "summary")   # b-fail's own "ok 1" counts as passed
+        eq(s, (3, 6, 0), "summary")   # b-fail's own "ok 1" counts as passed
         for why in ("kernel reported failure", "triple fault", "timeout after 1s",
                     "QEMU error: exit status 1", "Could not open image",
                     "does not match expect=crash:page fault"):
@@ -639,7 +647,8 @@ SUITES = [
     ("runner", [
         test_runner_pass_and_fail, test_runner_exit_status_and_no_output,
         test_runner_skip_summary, test_runner_hang_is_killed,
-        test_runner_kills_term_ignoring_child, test_runner_ctrl_c_stops_children,
+        test_runner_kills_term_ignoring_child, test_runner_cleans_up_after_normal_exit,
+        test_runner_ctrl_c_stops_children,
         test_runner_runs_in_parallel, test_runner_only_list_and_plan_errors,
         test_runner_boot_with_fake_qemu, test_real_qemu_stub_kernel]),
 ]

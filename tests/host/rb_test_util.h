@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <lib/errno.h>
+#include <errno.h>
 #include <lib/perf_reader.h>
 #include "../../kernel/events/ring_buffer.h"
 

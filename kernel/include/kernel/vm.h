@@ -23,7 +23,9 @@ int vm_map(struct aspace *as, vaddr_t va, paddr_t pa, unsigned flags);
 /* Unmap one page; returns the frame it mapped, or 0 if none. The TLB entry
  * is invalidated on this CPU (and on others once SMP exists). */
 paddr_t vm_unmap(struct aspace *as, vaddr_t va);
-/* Change the permissions of a mapped page; -ENOENT if not mapped. */
+/* Change the permissions of a mapped page; -ENOENT if not mapped. Flags 0
+ * make the page inaccessible while keeping its frame (PROT_NONE): it then
+ * counts as unmapped for vm_query but vm_unmap still returns the frame. */
 int vm_protect(struct aspace *as, vaddr_t va, unsigned flags);
 /* Look up a mapping: returns true and fills *pa / *flags if mapped. */
 bool vm_query(struct aspace *as, vaddr_t va, paddr_t *pa, unsigned *flags);

@@ -1,0 +1,80 @@
+/* User address spaces: page tables plus a sorted list of areas (VMAs).
+ * Anonymous areas are filled on demand, one zeroed page per fault. */
+#pragma once
+#include <lib/types.h>
+#include <kernel/spinlock.h>
+#include <kernel/vm.h>
+
+struct vma;
+struct file;
+struct trap_frame;
+
+/* Areas backed by something other than anonymous memory (perf buffers,
+ * BPF rings) supply these. */
+struct vma_ops {
+	/* Map the page for addr (called on a fault); 0 or -EFAULT. */
+	int (*fault)(struct vma *v, u64 addr, bool write);
+	/* The area (or part of it) goes away. */
+	void (*close)(struct vma *v);
+	/* May this area be split / have its protection changed? */
+	bool fixed_shape;
+};
+
+struct vma {
+	struct vma *next;
+	u64 start, end;         /* [start, end), page aligned */
+	unsigned prot;          /* VM_READ | VM_WRITE | VM_EXEC */
+	unsigned maxprot;       /* what mprotect may grant */
+	unsigned kind;
+	const struct vma_ops *ops;
+	void *priv;
+	u64 pgoff;              /* for device areas: page offset of start */
+};
+
+#define VMA_ANON   0
+#define VMA_STACK  1
+#define VMA_BRK    2
+#define VMA_DEVICE 3
+
+struct mm {
+	struct aspace as;
+	spinlock_t lock;
+	struct vma *vmas;       /* sorted by address */
+	u64 brk_start, brk;
+	u64 mmap_top;           /* top-down search starts below this */
+	size_t pages;           /* anonymous pages owned */
+};
+
+#define USER_STACK_TOP  0x00007ffffff00000ull
+#define USER_STACK_SIZE (8ull << 20)
+#define USER_MMAP_TOP   0x00007f0000000000ull
+#define TASK_SIZE       0x00007ffffffff000ull   /* highest user address + 1 */
+
+struct mm *mm_create(void);
+void mm_destroy(struct mm *mm);
+
+/* Create an anonymous (demand-zero) area; MAP_FIXED semantics. */
+int mm_map_anon(struct mm *mm, u64 start, u64 len, unsigned prot, unsigned kind);
+/* Copy bytes into user memory of mm (not necessarily current): used by
+ * the ELF loader before the process runs. */
+int mm_write(struct mm *mm, u64 addr, const void *src, size_t len);
+/* Populate pages (allocate now instead of on fault). */
+int mm_populate(struct mm *mm, u64 start, u64 len);
+
+/* Linux-semantics memory syscalls for the current process. */
+long mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off);
+long mm_munmap(u64 addr, u64 len);
+long mm_mprotect(u64 addr, u64 len, u64 prot);
+long mm_madvise(u64 addr, u64 len, int advice);
+long mm_brk(u64 addr);
+long mm_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_addr);
+
+/* Insert a device area (file mmap) at a place chosen like mmap does. */
+long mm_map_device(struct mm *mm, u64 addr, u64 len, unsigned prot, unsigned maxprot,
+		   bool fixed, const struct vma_ops *ops, void *priv, u64 pgoff);
+/* Map one frame into a device area (from its fault handler or eagerly). */
+int mm_insert_page(struct mm *mm, struct vma *v, u64 addr, paddr_t pa);
+
+/* Page fault on a user address: 0 if handled, or the signal to send
+ * (SIGSEGV with *code = SEGV_MAPERR / SEGV_ACCERR). */
+int mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec, int *code);

@@ -1,0 +1,82 @@
+/* Signals: Linux numbers and the subset of semantics Ringtail implements
+ * (actions, masks, delivery to handlers on return to user mode, default
+ * actions, synchronous faults). */
+#pragma once
+#include <lib/types.h>
+
+#define NSIG 64
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGQUIT 3
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGABRT 6
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGKILL 9
+#define SIGUSR1 10
+#define SIGSEGV 11
+#define SIGUSR2 12
+#define SIGPIPE 13
+#define SIGALRM 14
+#define SIGTERM 15
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGSTOP 19
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
+#define SIGURG 23
+#define SIGWINCH 28
+#define SIGIO 29
+#define SIGSYS 31
+
+#define SIG_DFL 0ull
+#define SIG_IGN 1ull
+
+#define SA_SIGINFO   0x00000004u
+#define SA_ONSTACK   0x08000000u
+#define SA_RESTORER  0x04000000u
+#define SA_RESTART   0x10000000u
+#define SA_NODEFER   0x40000000u
+#define SA_RESETHAND 0x80000000u
+
+#define SIG_BLOCK   0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+
+#define SEGV_MAPERR 1
+#define SEGV_ACCERR 2
+#define ILL_ILLOPN  2
+#define FPE_INTDIV  1
+#define BUS_ADRERR  2
+#define TRAP_BRKPT  1
+#define SI_USER     0
+#define SI_TKILL    (-6)
+
+#define SIGMASK(sig) (1ull << ((sig) - 1))
+
+/* The kernel's struct sigaction on x86_64 (rt_sigaction). */
+struct k_sigaction {
+	u64 handler;
+	u64 flags;
+	u64 restorer;
+	u64 mask;
+};
+
+struct thread;
+struct process;
+struct trap_frame;
+
+const char *signal_name(int sig);
+bool signal_pending_unblocked(struct thread *t);
+/* Send to a process (kill) or a thread (tgkill / a fault). */
+int signal_send_process(struct process *p, int sig, int code);
+int signal_send_thread(struct thread *t, int sig, int code, u64 addr);
+/* On the way back to user mode: deliver one pending signal (may not
+ * return if the default action ends the process). */
+void signal_deliver(struct trap_frame *f);
+/* Arch: build the handler frame / restore it (arch/x86_64/signal.c). */
+int arch_signal_setup_frame(struct trap_frame *f, int sig, const struct k_sigaction *ka,
+			    int code, u64 addr, int pid, u64 old_mask);
+long arch_sys_rt_sigreturn(struct trap_frame *f);

@@ -1,0 +1,75 @@
+/* Threads: the unit the scheduler runs. A user thread belongs to a process
+ * (kernel/proc.h); kernel threads have proc == NULL. */
+#pragma once
+#include <lib/list.h>
+#include <lib/types.h>
+#include <kernel/percpu.h>
+
+struct process;
+struct trap_frame;
+
+enum thread_state {
+	THREAD_RUNNING,         /* may run: on a run queue or on a CPU */
+	THREAD_BLOCKED,         /* waiting; a wakeup makes it RUNNING */
+	THREAD_DEAD,            /* exited; freed after its last switch-out */
+};
+
+/* Why a sleep ended (thread->wake_reason). */
+#define WAKE_NORMAL  0
+#define WAKE_TIMEOUT 1
+
+#define KSTACK_PAGES 4
+#define COMM_LEN 16
+
+struct thread {
+	u64 ksp;                        /* saved kernel RSP (switch_to) */
+	enum thread_state state;
+	bool on_rq;                     /* queued on cpu's run queue */
+	bool on_cpu;                    /* executing (or switching away) */
+	bool kill_pending;              /* exit at the next return to user */
+	int tid;
+	unsigned int cpu;               /* CPU whose run queue owns it */
+	u64 cpu_mask;                   /* allowed CPUs */
+	int wake_reason;
+	struct list_node run_node;      /* run queue link */
+	struct list_node proc_node;     /* process's thread list */
+	struct process *proc;           /* NULL for kernel threads */
+	u8 *kstack;                     /* bottom (vmap, with a guard page) */
+	u64 kstack_top;
+	struct trap_frame *uframe;      /* user registers, top of kstack */
+	u64 fs_base, gs_base;           /* user segment bases */
+	u64 clear_child_tid;            /* user address: 0 + futex wake at exit */
+	u64 robust_list;
+	u64 sig_pending;                /* thread-directed signals (bit sig-1) */
+	u64 sig_blocked;
+	struct sig_fault_info {
+		int signo, code;
+		u64 addr;
+	} fault;
+	u64 minflt;                     /* page faults that mapped a page */
+	u64 utime_ns, stime_ns, switched_in_ns;
+	int slice_ticks;                /* ticks left before preemption */
+	char comm[COMM_LEN];
+	void (*kfn)(void *);            /* kernel thread body */
+	void *karg;
+	u8 fpu[512] __attribute__((aligned(16)));  /* FXSAVE image */
+};
+
+static inline struct thread *current_thread(void) { return this_cpu()->current; }
+
+/* A kernel thread running fn(arg); it is made runnable at once. */
+struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg);
+/* A user thread of proc; starts at frame's registers when woken. */
+struct thread *thread_create_user(struct process *proc, const struct trap_frame *frame);
+void thread_start(struct thread *t);            /* make runnable */
+void thread_exit(void) __attribute__((noreturn));
+void thread_free(struct thread *t);             /* after it is dead */
+void thread_init_boot(void);                    /* kmain becomes CPU 0's idle */
+int thread_count(void);
+
+/* Arch: prepare a new thread's kernel stack so that switch_to lands in
+ * thread_start_trampoline, which finishes the switch and then runs kfn or
+ * returns to user mode through the frame at the top of the stack. */
+void arch_thread_init_stack(struct thread *t, bool user);
+void arch_switch_to(struct thread *prev, struct thread *next);
+void arch_fpu_init(struct thread *t);

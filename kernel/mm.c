@@ -1,0 +1,595 @@
+/* User address spaces: areas (VMAs), demand paging, and the memory system
+ * calls with Linux's semantics and errno (mmap, munmap, mprotect, madvise,
+ * brk, mremap).
+ *
+ * mm->lock (a spinlock) guards the area list and this mm's page tables.
+ * Nothing here touches user memory while holding it, so a page fault taken
+ * while copying user data can always take it. Frames of anonymous areas
+ * belong to the area and are freed with it; device areas (perf buffers)
+ * own nothing and are told through ops->close. */
+#include <lib/errno.h>
+#include <lib/string.h>
+#include <arch/mmu.h>
+#include <kernel/heap.h>
+#include <kernel/mm.h>
+#include <kernel/panic.h>
+#include <kernel/proc.h>
+#include <kernel/signal.h>
+#include <kernel/syscall.h>
+
+#define PROT_READ  1
+#define PROT_WRITE 2
+#define PROT_EXEC  4
+#define PROT_SEM   8
+#define PROT_GROWSDOWN 0x01000000
+#define PROT_GROWSUP   0x02000000
+
+static unsigned prot_to_vm(u64 prot)
+{
+	return (prot & PROT_READ ? VM_READ : 0) | (prot & PROT_WRITE ? VM_WRITE : 0) |
+	       (prot & PROT_EXEC ? VM_EXEC : 0);
+}
+
+/* What goes in the page tables: x86 cannot express write-only or
+ * exec-only, so any access right implies read. */
+static unsigned pte_flags(unsigned prot)
+{
+	return prot ? (prot | VM_READ | VM_USER) : 0;
+}
+
+struct mm *mm_create(void)
+{
+	struct mm *mm = kzalloc(sizeof(*mm));
+	if (!mm)
+		return NULL;
+	if (aspace_create(&mm->as)) {
+		kfree(mm);
+		return NULL;
+	}
+	spin_lock_init(&mm->lock, "mm");
+	mm->mmap_top = USER_MMAP_TOP;
+	return mm;
+}
+
+static struct vma *find_vma(struct mm *mm, u64 addr)
+{
+	for (struct vma *v = mm->vmas; v; v = v->next)
+		if (addr < v->end)
+			return addr >= v->start ? v : NULL;
+	return NULL;
+}
+
+static bool range_free(struct mm *mm, u64 start, u64 end)
+{
+	for (struct vma *v = mm->vmas; v; v = v->next)
+		if (v->start < end && start < v->end)
+			return false;
+	return true;
+}
+
+static void insert_vma(struct mm *mm, struct vma *n)
+{
+	struct vma **pp = &mm->vmas;
+	while (*pp && (*pp)->start < n->start)
+		pp = &(*pp)->next;
+	n->next = *pp;
+	*pp = n;
+}
+
+/* Release the pages of [start, end) inside area v (anonymous: free the
+ * frames; device: just unmap). */
+static void zap_range(struct mm *mm, struct vma *v, u64 start, u64 end)
+{
+	for (u64 va = start; va < end; va += PAGE_SIZE) {
+		paddr_t pa = vm_unmap(&mm->as, va);
+		if (pa && v->kind != VMA_DEVICE) {
+			frame_free(pa);
+			mm->pages--;
+		}
+	}
+}
+
+/* Split v at addr (page aligned, strictly inside); the new upper part is
+ * returned. -ENOMEM if no memory for the descriptor. */
+static struct vma *split_vma(struct vma *v, u64 addr)
+{
+	struct vma *hi = kmalloc(sizeof(*hi));
+	if (!hi)
+		return NULL;
+	*hi = *v;
+	hi->start = addr;
+	if (v->kind == VMA_DEVICE)
+		hi->pgoff += (addr - v->start) / PAGE_SIZE;
+	v->end = addr;
+	v->next = hi;
+	return hi;
+}
+
+/* Unmap [start, end) (page aligned). Device areas cannot be partly
+ * unmapped (Linux refuses partial munmap of perf buffers): -EINVAL. */
+static int unmap_locked(struct mm *mm, u64 start, u64 end, struct vma **closed)
+{
+	for (struct vma *v = mm->vmas; v; v = v->next)
+		if (v->start < end && start < v->end && v->ops && v->ops->fixed_shape &&
+		    (start > v->start || end < v->end))
+			return -EINVAL;
+	struct vma **pp = &mm->vmas;
+	while (*pp) {
+		struct vma *v = *pp;
+		if (v->end <= start || v->start >= end) {
+			pp = &v->next;
+			continue;
+		}
+		if (v->start < start) {
+			if (!split_vma(v, start))
+				return -ENOMEM;
+			pp = &v->next;
+			continue;
+		}
+		if (v->end > end && !split_vma(v, end))
+			return -ENOMEM;
+		zap_range(mm, v, v->start, v->end);
+		*pp = v->next;
+		v->next = *closed;      /* closed outside the lock */
+		*closed = v;
+	}
+	return 0;
+}
+
+static void release_closed(struct vma *list)
+{
+	while (list) {
+		struct vma *next = list->next;
+		if (list->ops && list->ops->close)
+			list->ops->close(list);
+		kfree(list);
+		list = next;
+	}
+}
+
+void mm_destroy(struct mm *mm)
+{
+	struct vma *closed = NULL;
+	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	unmap_locked(mm, 0, TASK_SIZE, &closed);
+	spin_unlock_irqrestore(&mm->lock, f);
+	release_closed(closed);
+	aspace_destroy(&mm->as);
+	kfree(mm);
+}
+
+/* Top-down search for a free range of len bytes below mm->mmap_top. */
+static u64 find_free(struct mm *mm, u64 len)
+{
+	u64 top = mm->mmap_top;
+	for (;;) {
+		if (top < len + USER_MIN)
+			return 0;
+		u64 start = top - len;
+		struct vma *clash = NULL;
+		for (struct vma *v = mm->vmas; v; v = v->next)
+			if (v->start < top && start < v->end)
+				clash = v;      /* the highest overlapping area */
+		if (!clash)
+			return start;
+		top = clash->start;
+	}
+}
+
+static struct vma *new_vma(u64 start, u64 end, unsigned prot, unsigned kind)
+{
+	struct vma *v = kzalloc(sizeof(*v));
+	if (v) {
+		v->start = start;
+		v->end = end;
+		v->prot = prot;
+		v->maxprot = VM_READ | VM_WRITE | VM_EXEC;
+		v->kind = kind;
+	}
+	return v;
+}
+
+int mm_map_anon(struct mm *mm, u64 start, u64 len, unsigned prot, unsigned kind)
+{
+	struct vma *v = new_vma(start, start + len, prot, kind);
+	if (!v)
+		return -ENOMEM;
+	struct vma *closed = NULL;
+	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	int rc = unmap_locked(mm, start, start + len, &closed);
+	if (rc == 0)
+		insert_vma(mm, v);
+	spin_unlock_irqrestore(&mm->lock, f);
+	release_closed(closed);
+	if (rc)
+		kfree(v);
+	return rc;
+}
+
+/* Map the page at addr in area v (lock held). */
+static int fault_in(struct mm *mm, struct vma *v, u64 page, bool write)
+{
+	if (v->ops && v->ops->fault)
+		return v->ops->fault(v, page, write);
+	paddr_t pa = frame_alloc();
+	if (!pa)
+		return -ENOMEM;
+	if (vm_map(&mm->as, page, pa, pte_flags(v->prot))) {
+		frame_free(pa);
+		return -ENOMEM;
+	}
+	mm->pages++;
+	if (current_thread() && current_thread()->proc && current_thread()->proc->mm == mm)
+		current_thread()->minflt++;
+	return 0;
+}
+
+int mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec, int *code)
+{
+	u64 page = ALIGN_DOWN(addr, PAGE_SIZE);
+	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	struct vma *v = addr < TASK_SIZE ? find_vma(mm, addr) : NULL;
+	int sig = 0;
+	*code = SEGV_MAPERR;
+	if (!v) {
+		sig = SIGSEGV;
+	} else if ((write && !(v->prot & VM_WRITE)) || (exec && !(v->prot & VM_EXEC)) ||
+		   !v->prot || vm_query(&mm->as, page, NULL, NULL)) {
+		/* Not allowed by the area, or mapped already (so the page tables
+		 * refused this access): a protection fault. */
+		*code = SEGV_ACCERR;
+		sig = SIGSEGV;
+	} else {
+		int rc = fault_in(mm, v, page, write);
+		if (rc == -ENOMEM) {
+			sig = SIGBUS;
+			*code = BUS_ADRERR;
+		} else if (rc) {
+			sig = SIGSEGV;
+		}
+	}
+	spin_unlock_irqrestore(&mm->lock, f);
+	return sig;
+}
+
+int mm_populate(struct mm *mm, u64 start, u64 len)
+{
+	int rc = 0;
+	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	for (u64 va = ALIGN_DOWN(start, PAGE_SIZE); va < start + len && !rc; va += PAGE_SIZE) {
+		struct vma *v = find_vma(mm, va);
+		if (!v)
+			rc = -EFAULT;
+		else if (!vm_query(&mm->as, va, NULL, NULL))
+			rc = fault_in(mm, v, va, false);
+	}
+	spin_unlock_irqrestore(&mm->lock, f);
+	return rc;
+}
+
+int mm_write(struct mm *mm, u64 addr, const void *src, size_t len)
+{
+	const u8 *s = src;
+	while (len) {
+		u64 page = ALIGN_DOWN(addr, PAGE_SIZE);
+		size_t n = MIN(len, PAGE_SIZE - (addr - page));
+		int rc = mm_populate(mm, page, PAGE_SIZE);
+		if (rc)
+			return rc;
+		paddr_t pa;
+		if (!vm_query(&mm->as, page, &pa, NULL))
+			return -EFAULT;
+		memcpy((u8 *)phys_to_virt(pa) + (addr - page), s, n);
+		addr += n;
+		s += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* --- system calls --------------------------------------------------------- */
+
+#define MAP_SHARED          0x01
+#define MAP_PRIVATE         0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE            0x0f
+#define MAP_FIXED           0x10
+#define MAP_ANONYMOUS       0x20
+#define MAP_POPULATE        0x8000
+#define MAP_FIXED_NOREPLACE 0x100000
+
+static struct mm *cur_mm(void)
+{
+	return current_proc()->mm;
+}
+
+/* Where a new mapping of len bytes goes: Linux's rules for the hint. */
+static long place_mapping(struct mm *mm, u64 addr, u64 len, u64 flags)
+{
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr & (PAGE_SIZE - 1))
+			return -EINVAL;
+		if (len > TASK_SIZE || addr > TASK_SIZE - len || addr < USER_MIN)
+			return -ENOMEM;
+		if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) &&
+		    !range_free(mm, addr, addr + len))
+			return -EEXIST;
+		return (long)addr;
+	}
+	if (len > TASK_SIZE)
+		return -ENOMEM;
+	addr = ALIGN_DOWN(addr, PAGE_SIZE);
+	if (addr >= USER_MIN && addr <= TASK_SIZE - len && range_free(mm, addr, addr + len))
+		return (long)addr;
+	u64 a = find_free(mm, len);
+	return a ? (long)a : -ENOMEM;
+}
+
+struct file;
+long file_mmap(int fd, struct mm *mm, u64 addr, u64 len, unsigned prot, u64 flags,
+	       bool fixed, u64 off);
+
+long mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
+{
+	struct mm *mm = cur_mm();
+	u64 type = flags & MAP_TYPE;
+	if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
+		return -EINVAL;
+	if (!len || (off & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	if (len > TASK_SIZE)
+		return -ENOMEM;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	unsigned vprot = prot_to_vm(prot);
+	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	long where = place_mapping(mm, addr, len, flags);
+	spin_unlock_irqrestore(&mm->lock, f);
+	if (where < 0)
+		return where;
+	if (!(flags & MAP_ANONYMOUS))
+		return file_mmap(fd, mm, (u64)where, len, vprot, flags,
+				 flags & (MAP_FIXED | MAP_FIXED_NOREPLACE), off);
+	int rc = mm_map_anon(mm, (u64)where, len, vprot, VMA_ANON);
+	if (rc)
+		return rc;
+	if (flags & MAP_POPULATE)
+		mm_populate(mm, (u64)where, len);
+	return where;
+}
+
+long mm_map_device(struct mm *mm, u64 addr, u64 len, unsigned prot, unsigned maxprot,
+		   bool fixed, const struct vma_ops *ops, void *priv, u64 pgoff)
+{
+	struct vma *v = new_vma(addr, addr + len, prot, VMA_DEVICE);
+	if (!v)
+		return -ENOMEM;
+	v->maxprot = maxprot;
+	v->ops = ops;
+	v->priv = priv;
+	v->pgoff = pgoff;
+	struct vma *closed = NULL;
+	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	int rc = fixed ? unmap_locked(mm, addr, addr + len, &closed) : 0;
+	if (rc == 0 && !range_free(mm, addr, addr + len))
+		rc = -ENOMEM;
+	if (rc == 0)
+		insert_vma(mm, v);
+	spin_unlock_irqrestore(&mm->lock, f);
+	release_closed(closed);
+	if (rc) {
+		kfree(v);
+		return rc;
+	}
+	return (long)addr;
+}
+
+int mm_insert_page(struct mm *mm, struct vma *v, u64 addr, paddr_t pa)
+{
+	return vm_map(&mm->as, addr, pa, pte_flags(v->prot));
+}
+
+long mm_munmap(u64 addr, u64 len)
+{
+	if ((addr & (PAGE_SIZE - 1)) || !len || len > TASK_SIZE || addr > TASK_SIZE - len)
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	struct mm *mm = cur_mm();
+	struct vma *closed = NULL;
+	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	int rc = unmap_locked(mm, addr, addr + len, &closed);
+	spin_unlock_irqrestore(&mm->lock, f);
+	release_closed(closed);
+	return rc;
+}
+
+/* Is [start, end) completely covered by areas? */
+static bool fully_mapped(struct mm *mm, u64 start, u64 end)
+{
+	u64 at = start;
+	for (struct vma *v = mm->vmas; v && at < end; v = v->next) {
+		if (v->end <= at)
+			continue;
+		if (v->start > at)
+			return false;
+		at = v->end;
+	}
+	return at >= end;
+}
+
+long mm_mprotect(u64 addr, u64 len, u64 prot)
+{
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (prot & ~(u64)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN |
+			  PROT_GROWSUP))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	u64 end = ALIGN_UP(addr + len, PAGE_SIZE);
+	if (end <= addr || end > TASK_SIZE)
+		return -ENOMEM;
+	unsigned vprot = prot_to_vm(prot);
+	struct mm *mm = cur_mm();
+	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	long rc = 0;
+	if (!fully_mapped(mm, addr, end))
+		rc = -ENOMEM;
+	for (struct vma *v = mm->vmas; v && !rc; v = v->next)
+		if (v->start < end && addr < v->end && (vprot & ~v->maxprot))
+			rc = -EACCES;
+	for (struct vma *v = mm->vmas; v && !rc; v = v->next) {
+		if (v->end <= addr || v->start >= end)
+			continue;
+		if (v->start < addr) {
+			if (!split_vma(v, addr))
+				rc = -ENOMEM;
+			continue;       /* the upper half comes next */
+		}
+		if (v->end > end && !split_vma(v, end)) {
+			rc = -ENOMEM;
+			break;
+		}
+		v->prot = vprot;
+		/* PROT_NONE keeps the frames but makes them inaccessible even to
+		 * the kernel (arch: present bit off, frame remembered). */
+		for (u64 va = v->start; va < v->end; va += PAGE_SIZE)
+			vm_protect(&mm->as, va, pte_flags(vprot));
+	}
+	spin_unlock_irqrestore(&mm->lock, f);
+	return rc;
+}
+
+#define MADV_NORMAL     0
+#define MADV_RANDOM     1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED   3
+#define MADV_DONTNEED   4
+#define MADV_FREE       8
+
+static bool advice_known(int a)
+{
+	switch (a) {
+	case 0 ... 4:
+	case 8 ... 25:
+	case 100 ... 101:
+		return true;
+	default:
+		return false;
+	}
+}
+
+long mm_madvise(u64 addr, u64 len, int advice)
+{
+	if ((addr & (PAGE_SIZE - 1)) || !advice_known(advice))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	u64 end = ALIGN_UP(addr + len, PAGE_SIZE);
+	if (end <= addr)
+		return -EINVAL;
+	struct mm *mm = cur_mm();
+	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	long rc = fully_mapped(mm, addr, end) ? 0 : -ENOMEM;
+	if (advice == MADV_DONTNEED || advice == MADV_FREE) {
+		for (struct vma *v = mm->vmas; v; v = v->next) {
+			if (v->end <= addr || v->start >= end)
+				continue;
+			if (v->kind == VMA_DEVICE) {
+				rc = -EINVAL;
+				continue;
+			}
+			/* The next touch faults in a fresh zeroed page. */
+			zap_range(mm, v, MAX(v->start, addr), MIN(v->end, end));
+		}
+	}
+	spin_unlock_irqrestore(&mm->lock, f);
+	return rc;
+}
+
+long mm_brk(u64 addr)
+{
+	struct mm *mm = cur_mm();
+	u64 old = mm->brk;
+	if (addr < mm->brk_start || addr > TASK_SIZE)
+		return (long)old;
+	u64 old_end = ALIGN_UP(old, PAGE_SIZE), new_end = ALIGN_UP(addr, PAGE_SIZE);
+	if (new_end > old_end) {
+		irqflags_t f = spin_lock_irqsave(&mm->lock);
+		bool free = range_free(mm, old_end, new_end);
+		spin_unlock_irqrestore(&mm->lock, f);
+		if (!free || mm_map_anon(mm, old_end, new_end - old_end, VM_READ | VM_WRITE,
+					 VMA_BRK))
+			return (long)old;
+	} else if (new_end < old_end) {
+		struct vma *closed = NULL;
+		irqflags_t f = spin_lock_irqsave(&mm->lock);
+		unmap_locked(mm, new_end, old_end, &closed);
+		spin_unlock_irqrestore(&mm->lock, f);
+		release_closed(closed);
+	}
+	mm->brk = addr;
+	return (long)addr;
+}
+
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED   2
+
+long mm_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_addr)
+{
+	if ((old & (PAGE_SIZE - 1)) || (flags & ~(u64)(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
+	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) || !new_len)
+		return -EINVAL;
+	old_len = ALIGN_UP(old_len, PAGE_SIZE);
+	new_len = ALIGN_UP(new_len, PAGE_SIZE);
+	if (!new_len || old_len > TASK_SIZE || new_len > TASK_SIZE || old > TASK_SIZE - old_len)
+		return -EINVAL;
+	if (flags & MREMAP_FIXED)
+		return -EINVAL;         /* not supported: callers fall back */
+	struct mm *mm = cur_mm();
+	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	struct vma *v = find_vma(mm, old);
+	long rc;
+	if (!v || old + old_len > v->end || v->kind == VMA_DEVICE || !old_len) {
+		rc = -EFAULT;
+	} else if (new_len <= old_len) {
+		rc = (long)old;
+		spin_unlock_irqrestore(&mm->lock, f);
+		if (new_len < old_len)
+			mm_munmap(old + new_len, old_len - new_len);
+		return rc;
+	} else if (old + old_len == v->end &&
+		   range_free(mm, v->end, old + new_len) && old + new_len <= TASK_SIZE) {
+		v->end = old + new_len;         /* grow in place */
+		rc = (long)old;
+	} else if (!(flags & MREMAP_MAYMOVE)) {
+		rc = -ENOMEM;
+	} else {
+		u64 dst = find_free(mm, new_len);
+		struct vma *n = dst ? new_vma(dst, dst + new_len, v->prot, VMA_ANON) : NULL;
+		if (!n) {
+			rc = -ENOMEM;
+		} else {
+			/* Move the frames, then drop the old range. */
+			for (u64 off = 0; off < old_len; off += PAGE_SIZE) {
+				paddr_t pa = vm_unmap(&mm->as, old + off);
+				if (pa)
+					vm_map(&mm->as, dst + off, pa, pte_flags(v->prot));
+			}
+			insert_vma(mm, n);
+			struct vma *closed = NULL;
+			unmap_locked(mm, old, old + old_len, &closed);
+			spin_unlock_irqrestore(&mm->lock, f);
+			release_closed(closed);
+			return (long)dst;
+		}
+	}
+	spin_unlock_irqrestore(&mm->lock, f);
+	return rc;
+}
+
+SYSCALL_DEFINE(mmap) { return mm_mmap(a0, a1, a2, a3, (int)a4, a5); }
+SYSCALL_DEFINE(munmap) { return mm_munmap(a0, a1); }
+SYSCALL_DEFINE(mprotect) { return mm_mprotect(a0, a1, a2); }
+SYSCALL_DEFINE(madvise) { return mm_madvise(a0, a1, (int)a2); }
+SYSCALL_DEFINE(brk) { return mm_brk(a0); }
+SYSCALL_DEFINE(mremap) { return mm_mremap(a0, a1, a2, a3, a4); }

@@ -1,0 +1,179 @@
+/* poll and ppoll. Each file's poll op reports ready events and registers
+ * the caller on the wait queues that will announce a change; the caller
+ * then sleeps until one of them fires or the timeout passes, and asks
+ * again. Everything a file announces is re-checked, so spurious wakeups are
+ * harmless. */
+#include <lib/errno.h>
+#include <lib/string.h>
+#include <kernel/clock.h>
+#include <kernel/file.h>
+#include <kernel/heap.h>
+#include <kernel/poll.h>
+#include <kernel/proc.h>
+#include <kernel/sched.h>
+#include <kernel/syscall.h>
+#include <kernel/usermem.h>
+
+#define MAX_POLL_FDS 1024       /* RLIMIT_NOFILE's usual soft limit */
+#define MAX_ENTRIES 64
+
+struct poll_entry {
+	struct waitq *wq;
+	struct waiter w;
+};
+
+struct poll_table {
+	struct poll_entry entries[MAX_ENTRIES];
+	int n;
+	bool overflow;
+};
+
+void poll_wait(struct poll_table *pt, struct waitq *wq)
+{
+	if (!pt || !wq)
+		return;
+	if (pt->n >= MAX_ENTRIES) {
+		pt->overflow = true;    /* fall back to short sleeps */
+		return;
+	}
+	struct poll_entry *e = &pt->entries[pt->n++];
+	e->wq = wq;
+	e->w.thread = current_thread();
+	irqflags_t f = spin_lock_irqsave(&wq->lock);
+	list_add_tail(&wq->waiters, &e->w.node);
+	spin_unlock_irqrestore(&wq->lock, f);
+}
+
+static void poll_table_release(struct poll_table *pt)
+{
+	for (int i = 0; i < pt->n; i++) {
+		irqflags_t f = spin_lock_irqsave(&pt->entries[i].wq->lock);
+		list_del(&pt->entries[i].w.node);
+		spin_unlock_irqrestore(&pt->entries[i].wq->lock, f);
+	}
+	pt->n = 0;
+	pt->overflow = false;
+}
+
+struct kpollfd {
+	int fd;
+	short events, revents;
+};
+
+static int poll_once(struct kpollfd *fds, size_t nfds, struct poll_table *pt)
+{
+	int ready = 0;
+	for (size_t i = 0; i < nfds; i++) {
+		fds[i].revents = 0;
+		if (fds[i].fd < 0)
+			continue;
+		struct file *f = fd_get(fds[i].fd);
+		if (!f) {
+			fds[i].revents = POLLNVAL;
+			ready++;
+			continue;
+		}
+		unsigned int m = f->ops->poll ? f->ops->poll(f, pt) : (POLLIN | POLLOUT);
+		file_put(f);
+		/* POLLERR, POLLHUP and POLLNVAL are reported even if not asked. */
+		m &= (unsigned short)fds[i].events | POLLERR | POLLHUP | POLLNVAL;
+		fds[i].revents = (short)m;
+		if (m)
+			ready++;
+	}
+	return ready;
+}
+
+/* deadline 0 = wait forever; ~0 = do not wait. */
+long do_poll(struct kpollfd *fds, size_t nfds, u64 deadline)
+{
+	bool nowait = deadline == ~0ull;
+	struct poll_table *pt = nowait ? NULL : kzalloc(sizeof(*pt));
+	if (!nowait && !pt)
+		return -ENOMEM;
+	long rc;
+	for (;;) {
+		/* Blocked before asking the files: a change announced between
+		 * the question and the sleep makes us runnable again. */
+		if (!nowait)
+			thread_prepare_sleep();
+		int ready = poll_once(fds, nfds, pt);
+		if (ready || nowait) {
+			rc = ready;
+			break;
+		}
+		if (thread_interrupted()) {
+			rc = -EINTR;
+			break;
+		}
+		if (deadline && clock_ns() >= deadline) {
+			rc = 0;
+			break;
+		}
+		u64 dl = deadline;
+		if (pt->overflow) {     /* too many queues to watch: re-poll soon */
+			u64 soon = clock_ns() + 10 * NSEC_PER_MSEC;
+			dl = dl && dl < soon ? dl : soon;
+		}
+		sched_sleep(dl);
+		poll_table_release(pt);
+	}
+	if (!nowait) {
+		thread_cancel_sleep();
+		poll_table_release(pt);
+		kfree(pt);
+	}
+	return rc;
+}
+
+static long poll_common(u64 ufds, u64 nfds, u64 deadline)
+{
+	if (nfds > MAX_POLL_FDS)
+		return -EINVAL;
+	size_t bytes = nfds * sizeof(struct kpollfd);
+	struct kpollfd *fds = kmalloc(bytes ? bytes : 1);
+	if (!fds)
+		return -ENOMEM;
+	long rc = copy_from_user(fds, ufds, bytes) ? -EFAULT : 0;
+	if (!rc) {
+		rc = do_poll(fds, nfds, deadline);
+		/* Linux writes revents back even when the result is 0. */
+		if (rc >= 0) {
+			for (size_t i = 0; i < nfds && rc >= 0; i++)
+				if (copy_to_user(ufds + i * sizeof(*fds) + 6, &fds[i].revents, 2))
+					rc = -EFAULT;
+		}
+	}
+	kfree(fds);
+	return rc;
+}
+
+SYSCALL_DEFINE(poll)
+{
+	int timeout_ms = (int)a2;
+	u64 deadline = timeout_ms < 0 ? 0 : timeout_ms == 0 ? ~0ull :
+		       clock_ns() + (u64)timeout_ms * NSEC_PER_MSEC;
+	return poll_common(a0, a1, deadline);
+}
+
+struct kts {
+	s64 sec, nsec;
+};
+
+SYSCALL_DEFINE(ppoll)
+{
+	u64 deadline = 0;
+	if (a2) {
+		struct kts ts;
+		if (copy_from_user(&ts, a2, sizeof(ts)))
+			return -EFAULT;
+		if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+			return -EINVAL;
+		u64 ns = (u64)ts.sec > 1000000000ull * 3600 ? ~0ull / 2 :
+			 (u64)ts.sec * NSEC_PER_SEC + (u64)ts.nsec;
+		deadline = ns == 0 ? ~0ull : clock_ns() + ns;
+	}
+	if (a3 && a4 != 8)      /* a signal mask must be the kernel's size */
+		return -EINVAL;
+	return poll_common(a0, a1, deadline);
+}

@@ -1,0 +1,315 @@
+/* Process, thread and scheduling system calls. */
+#include <lib/errno.h>
+#include <lib/string.h>
+#include <arch/trap.h>
+#include <kernel/arch.h>
+#include <kernel/clock.h>
+#include <kernel/proc.h>
+#include <kernel/sched.h>
+#include <kernel/syscall.h>
+#include <kernel/usermem.h>
+
+SYSCALL_DEFINE(getpid) { return current_proc()->pid; }
+SYSCALL_DEFINE(gettid) { return current_thread()->tid; }
+SYSCALL_DEFINE(getppid) { return current_proc()->ppid; }
+SYSCALL_DEFINE(getuid) { return 0; }
+SYSCALL_DEFINE(geteuid) { return 0; }
+SYSCALL_DEFINE(getgid) { return 0; }
+SYSCALL_DEFINE(getegid) { return 0; }
+SYSCALL_DEFINE(getpgrp) { return current_proc()->pid; }
+SYSCALL_DEFINE(getsid)
+{
+	if (a0 && (int)a0 != current_proc()->pid) {
+		struct process *p = proc_find((int)a0);
+		if (!p)
+			return -ESRCH;
+		proc_put(p);
+		return (int)a0;
+	}
+	return current_proc()->pid;
+}
+
+/* Each process is its own process group (there is no job control). */
+SYSCALL_DEFINE(getpgid)
+{
+	int pid = (int)a0;
+	if (pid == 0 || pid == current_proc()->pid)
+		return current_proc()->pid;
+	if (pid < 0)
+		return -ESRCH;
+	struct process *p = proc_find(pid);
+	if (!p)
+		return -ESRCH;
+	proc_put(p);
+	return pid;
+}
+
+SYSCALL_DEFINE(exit)
+{
+	proc_thread_exit((int)a0 & 0xff);
+}
+
+SYSCALL_DEFINE(exit_group)
+{
+	proc_exit_group(W_EXITCODE((int)a0));
+}
+
+SYSCALL_DEFINE(set_tid_address)
+{
+	current_thread()->clear_child_tid = a0;
+	return current_thread()->tid;
+}
+
+SYSCALL_DEFINE(set_robust_list)
+{
+	if (a1 != 24)           /* sizeof(struct robust_list_head) */
+		return -EINVAL;
+	current_thread()->robust_list = a0;
+	return 0;
+}
+
+SYSCALL_DEFINE(get_robust_list)
+{
+	if (a0 && (int)a0 != current_thread()->tid)
+		return -ESRCH;
+	u64 head = current_thread()->robust_list, len = 24;
+	if (copy_to_user(a1, &head, 8) || copy_to_user(a2, &len, 8))
+		return -EFAULT;
+	return 0;
+}
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+void arch_set_user_fs(u64 base);
+void arch_set_user_gs(u64 base);
+
+SYSCALL_DEFINE(arch_prctl)
+{
+	struct thread *t = current_thread();
+	switch (a0) {
+	case ARCH_SET_FS:
+	case ARCH_SET_GS:
+		if (a1 >= TASK_SIZE)
+			return -EPERM;
+		if (a0 == ARCH_SET_FS) {
+			t->fs_base = a1;
+			arch_set_user_fs(a1);
+		} else {
+			t->gs_base = a1;
+			arch_set_user_gs(a1);
+		}
+		return 0;
+	case ARCH_GET_FS:
+		return copy_to_user(a1, &t->fs_base, 8) ? -EFAULT : 0;
+	case ARCH_GET_GS:
+		return copy_to_user(a1, &t->gs_base, 8) ? -EFAULT : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+
+SYSCALL_DEFINE(prctl)
+{
+	struct thread *t = current_thread();
+	char name[COMM_LEN];
+	switch (a0) {
+	case PR_SET_NAME: {
+		long n = strncpy_from_user(name, a1, COMM_LEN);
+		if (n == -EFAULT)
+			return -EFAULT;
+		name[COMM_LEN - 1] = 0;        /* longer names are truncated */
+		strlcpy(t->comm, name, COMM_LEN);
+		if (t->tid == t->proc->pid)
+			strlcpy(t->proc->comm, name, COMM_LEN);
+		return 0;
+	}
+	case PR_GET_NAME:
+		return copy_to_user(a1, t->comm, COMM_LEN) ? -EFAULT : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+struct utsname {
+	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+SYSCALL_DEFINE(uname)
+{
+	static const struct utsname u = {
+		"Ringtail", "ringtail", "0.1.0", "#1 SMP Ringtail", "x86_64", "(none)",
+	};
+	return copy_to_user(a0, &u, sizeof(u)) ? -EFAULT : 0;
+}
+
+SYSCALL_DEFINE(sched_yield)
+{
+	sched_yield();
+	return 0;
+}
+
+static long affinity_target(int pid, struct thread **out);
+
+SYSCALL_DEFINE(sched_getaffinity)
+{
+	struct thread *t;
+	long rc = affinity_target((int)a0, &t);
+	if (rc)
+		return rc;
+	/* Linux: the buffer must hold the kernel's mask (one long here) and
+	 * be a multiple of the long size. */
+	if (a1 < sizeof(u64) || (a1 & (sizeof(u64) - 1)))
+		return -EINVAL;
+	u64 mask = t->cpu_mask & sched_online_mask();
+	if (copy_to_user(a2, &mask, sizeof(mask)))
+		return -EFAULT;
+	return sizeof(mask);
+}
+
+SYSCALL_DEFINE(sched_setaffinity)
+{
+	struct thread *t;
+	long rc = affinity_target((int)a0, &t);
+	if (rc)
+		return rc;
+	u64 mask = 0;
+	/* Shorter buffers are zero-extended, longer ones read in full (bits
+	 * beyond the CPUs that exist are ignored). */
+	size_t n = MIN(a1, sizeof(mask));
+	if (copy_from_user(&mask, a2, n))
+		return -EFAULT;
+	if (a1 > sizeof(mask)) {
+		u8 extra[64];
+		for (u64 off = sizeof(mask); off < a1; off += sizeof(extra))
+			if (copy_from_user(extra, a2 + off, MIN(sizeof(extra), a1 - off)))
+				return -EFAULT;
+	}
+	mask &= sched_online_mask();
+	if (!mask)
+		return -EINVAL;
+	t->cpu_mask = mask;
+	if (t == current_thread())
+		sched_migrate_if_needed();
+	return 0;
+}
+
+/* pid 0 is the caller; otherwise a thread of this process. */
+static long affinity_target(int pid, struct thread **out)
+{
+	struct thread *self = current_thread();
+	if (pid == 0 || pid == self->tid) {
+		*out = self;
+		return 0;
+	}
+	if (pid < 0)
+		return -ESRCH;
+	struct process *p = self->proc;
+	long rc = -ESRCH;
+	irqflags_t f = spin_lock_irqsave(&p->lock);
+	struct list_node *pos;
+	list_for_each(pos, &p->threads) {
+		struct thread *t = list_entry(pos, struct thread, proc_node);
+		if (t->tid == pid) {
+			*out = t;
+			rc = 0;
+		}
+	}
+	spin_unlock_irqrestore(&p->lock, f);
+	return rc;
+}
+
+SYSCALL_DEFINE(getcpu)
+{
+	u32 cpu = this_cpu_id(), node = 0;
+	if (a0 && copy_to_user(a0, &cpu, 4))
+		return -EFAULT;
+	if (a1 && copy_to_user(a1, &node, 4))
+		return -EFAULT;
+	return 0;
+}
+
+struct krusage {
+	s64 ru_utime[2], ru_stime[2];
+	s64 ru_maxrss, ru_ixrss, ru_idrss, ru_isrss, ru_minflt, ru_majflt, ru_nswap;
+	s64 ru_inblock, ru_oublock, ru_msgsnd, ru_msgrcv, ru_nsignals, ru_nvcsw, ru_nivcsw;
+};
+
+#define RUSAGE_SELF 0
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_THREAD 1
+
+SYSCALL_DEFINE(getrusage)
+{
+	int who = (int)a0;
+	struct krusage ru = { 0 };
+	struct thread *self = current_thread();
+	u64 ut = 0, st = 0;
+	if (who == RUSAGE_THREAD) {
+		ru.ru_minflt = (s64)self->minflt;
+		ut = self->utime_ns + (clock_ns() - self->switched_in_ns);
+		st = self->stime_ns;
+	} else if (who == RUSAGE_SELF) {
+		struct process *p = self->proc;
+		irqflags_t f = spin_lock_irqsave(&p->lock);
+		struct list_node *pos;
+		list_for_each(pos, &p->threads) {
+			struct thread *t = list_entry(pos, struct thread, proc_node);
+			ru.ru_minflt += (s64)t->minflt;
+			ut += t->utime_ns;
+			st += t->stime_ns;
+		}
+		spin_unlock_irqrestore(&p->lock, f);
+		ut += clock_ns() - self->switched_in_ns;
+		ru.ru_minflt += (s64)p->exited_minflt;
+	} else if (who != RUSAGE_CHILDREN) {
+		return -EINVAL;
+	}
+	ru.ru_utime[0] = (s64)(ut / NSEC_PER_SEC);
+	ru.ru_utime[1] = (s64)(ut % NSEC_PER_SEC / 1000);
+	ru.ru_stime[0] = (s64)(st / NSEC_PER_SEC);
+	ru.ru_stime[1] = (s64)(st % NSEC_PER_SEC / 1000);
+	if (who != RUSAGE_CHILDREN)
+		ru.ru_maxrss = (s64)(self->proc->mm->pages * 4);
+	return copy_to_user(a1, &ru, sizeof(ru)) ? -EFAULT : 0;
+}
+
+#define GRND_NONBLOCK 1
+#define GRND_RANDOM   2
+#define GRND_INSECURE 4
+
+u64 arch_random_u64(void);
+
+SYSCALL_DEFINE(getrandom)
+{
+	if (a2 & ~(u64)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) ||
+	    (a2 & (GRND_RANDOM | GRND_INSECURE)) == (GRND_RANDOM | GRND_INSECURE))
+		return -EINVAL;
+	size_t len = MIN(a1, 33554431ul);
+	size_t done = 0;
+	while (done < len) {
+		u64 r = arch_random_u64();
+		size_t n = MIN(len - done, sizeof(r));
+		if (copy_to_user(a0 + done, &r, n))
+			return done ? (long)done : -EFAULT;
+		done += n;
+	}
+	return (long)done;
+}
+
+SYSCALL_DEFINE(sigaltstack)
+{
+	/* Alternate signal stacks are not implemented: report "none" when
+	 * asked, refuse to install one. */
+	if (a1) {
+		struct { u64 sp; s32 flags; s32 pad; u64 size; } ss = { 0, 2 /* SS_DISABLE */, 0, 0 };
+		if (copy_to_user(a1, &ss, sizeof(ss)))
+			return -EFAULT;
+	}
+	return a0 ? -ENOSYS : 0;
+}

@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""Run user test programs on this Linux host and on Ringtail; compare output.
+
+    compare_host.py [--host-only] [options] SPEC...
+
+SPEC is a program in build/user/ with the kernel's expectation syntax:
+`name` (must exit 0), `name:exit=N` or `name:sig=N`.
+
+Each program runs on the host the way Ringtail runs it: argv = [name],
+envp = HOME=/ PATH=/bin TERM=linux, and fds 0/1/2 on a pseudo-terminal in
+raw mode sized 80x24 (Ringtail's console is a terminal, so musl line-buffers
+stdout and TIOCGWINSZ works). Then Ringtail boots once under QEMU with
+`run=SPEC,SPEC,...`; the kernel prints each program's output indented by four
+spaces followed by its own `ok K name` verdict, and that output must equal
+the host's line for line.
+
+Prints KTAP, one test per program. With --host-only, only the host half
+runs (useful before the kernel runs programs, and to check the programs
+themselves): each program's own KTAP is nested under its result so every
+case counts, and its exit status must match the SPEC.
+QEMU and host programs get their own process group and are stopped by PID.
+"""
+import argparse
+import difflib
+import fcntl
+import os
+import pty
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+import tty
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "harness"))
+import qemu   # noqa: E402  (scripts/qemu.py: the one place that knows QEMU)
+import ktap   # noqa: E402
+
+ENV = {"HOME": "/", "PATH": "/bin", "TERM": "linux"}
+SPEC_RE = re.compile(r"^([A-Za-z0-9_.+-]+)(?::(exit|sig)=(\d+))?$")
+MAX_DIFF = 20
+
+
+class Spec:
+    def __init__(self, text):
+        m = SPEC_RE.match(text)
+        if not m:
+            raise ValueError("bad program spec %r (name, name:exit=N or name:sig=N)" % text)
+        self.text, self.name = text, m.group(1)
+        self.kind = m.group(2) or "exit"
+        self.value = int(m.group(3) or 0)
+        self.path = os.path.join(ROOT, "build", "user", self.name)
+
+    def expectation(self):
+        return "killed by signal %d" % self.value if self.kind == "sig" else "exit %d" % self.value
+
+    def matches(self, rc):
+        return rc == (-self.value if self.kind == "sig" else self.value)
+
+
+def status_text(rc):
+    if rc is None:
+        return "timed out"
+    return "killed by signal %d" % -rc if rc < 0 else "exit %d" % rc
+
+
+def kill_group(pid):
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.2)
+
+
+def run_host(spec, timeout):
+    """Run one program on a raw 80x24 pty. Returns (rc or None, lines)."""
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    try:
+        proc = subprocess.Popen([spec.name], executable=spec.path, stdin=slave,
+                                stdout=slave, stderr=slave, env=ENV, cwd=ROOT,
+                                start_new_session=True, close_fds=True)
+    finally:
+        os.close(slave)
+    out = bytearray()
+    deadline = time.monotonic() + timeout
+    rc = None
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            r, _, _ = select.select([master], [], [], min(left, 0.2))
+            if r:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:      # EIO: every slave fd is closed
+                    data = b""
+                if not data:
+                    break
+                out += data
+            elif proc.poll() is not None:
+                # Exited; drain what is left, then stop.
+                while select.select([master], [], [], 0.1)[0]:
+                    try:
+                        data = os.read(master, 65536)
+                    except OSError:
+                        data = b""
+                    if not data:
+                        break
+                    out += data
+                break
+        try:
+            rc = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            rc = None
+    finally:
+        if proc.poll() is None:
+            kill_group(proc.pid)
+            proc.wait()
+        else:
+            kill_group(proc.pid)     # any stray descendants (there should be none)
+        os.close(master)
+    text = out.decode("utf-8", "replace")
+    return rc, [ktap.clean(l) for l in ktap.split_lines(text)]
+
+
+def boot_ringtail(specs, args):
+    """Boot Ringtail with run=SPECS; return (qemu rc or None, serial text)."""
+    build = os.path.join(ROOT, "build")
+    iso, elf = os.path.join(build, "ringtail.iso"), os.path.join(build, "kernel.elf")
+    kvm = os.environ.get("RINGTAIL_KVM") == "1" and qemu.kvm_usable()
+    need = elf if kvm else iso
+    if not os.path.isfile(need):
+        raise RuntimeError("%s does not exist (run make)" % os.path.relpath(need, ROOT))
+    os.makedirs(os.path.dirname(args.log), exist_ok=True)
+    try:
+        os.unlink(args.log)
+    except FileNotFoundError:
+        pass
+    modules = [(s.path, s.name) for s in specs] if kvm else None
+    argv = qemu.build_argv(iso=iso, elf=elf, cmdline="run=" + ",".join(s.text for s in specs),
+                           smp=args.smp, mem=args.mem, kvm=kvm, serial="file:" + args.log,
+                           modules=modules)
+    with open(args.log + ".qemu", "wb") as qout:
+        proc = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=qout,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            rc = proc.wait(timeout=args.boot_timeout)
+        except subprocess.TimeoutExpired:
+            rc = None
+        finally:
+            kill_group(proc.pid)
+            proc.wait()
+    try:
+        with open(args.log, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        text = ""
+    return rc, text
+
+
+_TOPRES = re.compile(r"^(ok|not ok) (\d+) (\S+)\s*(?:#\s*(.*))?$")
+
+
+def split_sections(text):
+    """The kernel's run= wrapper -> {name: (ok, reason, [output lines])}."""
+    lines = [ktap.clean(l) for l in ktap.split_lines(text)]
+    start = next((i for i, l in enumerate(lines) if l.endswith("KTAP version 1")), None)
+    if start is None:
+        return {}
+    prefix = lines[start][:-len("KTAP version 1")]
+    ts = ktap._TIMESTAMP.match(prefix) if prefix else None
+    sections, cur = {}, []
+    for line in lines[start + 1:]:
+        if prefix and line.startswith(prefix):
+            line = line[len(prefix):]
+        elif ts:
+            m = ktap._TIMESTAMP.match(line)
+            if m:
+                line = line[m.end():][len(prefix) - ts.end():]
+        if line.startswith("    "):
+            cur.append(line[4:])
+            continue
+        m = _TOPRES.match(line)
+        if m:
+            sections.setdefault(m.group(3), (m.group(1) == "ok", m.group(4) or "", cur))
+            cur = []
+        # other column-0 lines: the plan and the kernel's own messages
+    return sections
+
+
+def ktap_ok(lines):
+    rep = ktap.parse(lines)
+    return rep.found, rep.all_passed
+
+
+def emit(num, ok, name, diags=(), nested=()):
+    for l in nested:
+        print("    " + l if l else "")
+    for d in diags:
+        print("# " + d)
+    print("%s %d %s" % ("ok" if ok else "not ok", num, name))
+    sys.stdout.flush()
+
+
+def host_checks(spec, rc, lines):
+    """Reasons the host run is wrong (empty list = fine)."""
+    why = []
+    if not spec.matches(rc):
+        why.append("host: %s, expected %s" % (status_text(rc), spec.expectation()))
+    found, passed = ktap_ok(lines)
+    if spec.kind == "exit" and spec.value == 0 and not found:
+        why.append("host: no KTAP output")
+    if found and not passed:
+        why.append("host: its KTAP did not pass")
+    return why
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("specs", nargs="+", metavar="SPEC")
+    ap.add_argument("--host-only", action="store_true")
+    ap.add_argument("--timeout", type=float, default=120, help="per host program (s)")
+    ap.add_argument("--boot-timeout", type=float, default=300)
+    ap.add_argument("--smp", type=int, default=1)
+    ap.add_argument("--mem", default="512M")
+    ap.add_argument("--log", default=None, help="serial log path")
+    args = ap.parse_args()
+    try:
+        specs = [Spec(s) for s in args.specs]
+    except ValueError as e:
+        ap.error(str(e))
+    if args.log is None:
+        tag = "+".join(s.name for s in specs)[:80]
+        args.log = os.path.join(ROOT, "build", "test-logs", "compare_host.%s.serial.log" % tag)
+
+    print("KTAP version 1")
+    print("1..%d" % len(specs))
+    sys.stdout.flush()
+    host = {}
+    if args.host_only:
+        failed = 0
+        for i, s in enumerate(specs, 1):
+            if not os.path.isfile(s.path):
+                emit(i, False, s.name, ["%s does not exist (run make)" % os.path.relpath(s.path, ROOT)])
+                failed += 1
+                continue
+            t0 = time.monotonic()
+            rc, lines = run_host(s, args.timeout)
+            why = host_checks(s, rc, lines)
+            found = ktap_ok(lines)[0]
+            diags = list(why)
+            if why:
+                diags.append("host run took %.2fs" % (time.monotonic() - t0))
+                if not found:
+                    diags += ["output: " + l for l in lines[-MAX_DIFF:]]
+            emit(i, not why, s.name, diags, lines if found else [])
+            failed += bool(why)
+        return 1 if failed else 0
+
+    for s in specs:
+        if not os.path.isfile(s.path):
+            host[s.name] = (None, [], ["%s does not exist (run make)" % os.path.relpath(s.path, ROOT)])
+            continue
+        rc, lines = run_host(s, args.timeout)
+        host[s.name] = (rc, lines, host_checks(s, rc, lines))
+    boot_err = None
+    try:
+        qrc, text = boot_ringtail(specs, args)
+    except (OSError, RuntimeError) as e:
+        qrc, text, boot_err = None, "", str(e)
+    sections = split_sections(text)
+    failed = 0
+    for i, s in enumerate(specs, 1):
+        rc, hlines, why = host[s.name]
+        why = list(why)
+        if boot_err:
+            why.append("ringtail: " + boot_err)
+        elif s.name not in sections:
+            why.append("ringtail: no result for %s (QEMU %s, serial log %s)" % (
+                s.name, "timed out" if qrc is None else "exit %d" % qrc,
+                os.path.relpath(args.log, ROOT)))
+        else:
+            ok, reason, rlines = sections[s.name]
+            if not ok:
+                why.append("ringtail: not ok %s" % reason)
+            if rlines != hlines:
+                diff = list(difflib.unified_diff(hlines, rlines, "linux", "ringtail", n=1, lineterm=""))
+                why.append("output differs (%d host lines, %d ringtail lines):" % (len(hlines), len(rlines)))
+                why += diff[:MAX_DIFF] + (["..."] if len(diff) > MAX_DIFF else [])
+        emit(i, not why, s.name, why)
+        failed += bool(why)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
