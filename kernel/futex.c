@@ -204,6 +204,8 @@ SYSCALL_DEFINE(futex)
 	struct mm *mm = current_proc()->mm;
 	if (uaddr & 3)
 		return -EINVAL;
+	if (!user_range_ok(uaddr, 4))
+		return -EFAULT;         /* Linux checks the key address for every op */
 	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
 		return -ENOSYS;
 	switch (cmd) {
@@ -219,7 +221,7 @@ SYSCALL_DEFINE(futex)
 				return -EFAULT;
 			if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
 				return -EINVAL;
-			u64 ns = (u64)ts.sec > 100000000ull ? ~0ull / 4
+			u64 ns = (u64)ts.sec > 9000000000ull ? ~0ull / 4
 							      : (u64)ts.sec * NSEC_PER_SEC + (u64)ts.nsec;
 			if (cmd == FUTEX_WAIT) {
 				deadline = clock_ns() + ns;     /* relative */
@@ -249,6 +251,8 @@ SYSCALL_DEFINE(futex)
 	case FUTEX_CMP_REQUEUE:
 		if (uaddr2 & 3)
 			return -EINVAL;
+		if (!user_range_ok(uaddr2, 4))
+			return -EFAULT;
 		return futex_requeue(mm, uaddr, (int)val, (int)a3, uaddr2,
 				     cmd == FUTEX_CMP_REQUEUE, val3);
 	default:

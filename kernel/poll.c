@@ -11,6 +11,7 @@
 #include <kernel/poll.h>
 #include <kernel/proc.h>
 #include <kernel/sched.h>
+#include <kernel/signal.h>
 #include <kernel/syscall.h>
 #include <kernel/usermem.h>
 
@@ -169,11 +170,28 @@ SYSCALL_DEFINE(ppoll)
 			return -EFAULT;
 		if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
 			return -EINVAL;
-		u64 ns = (u64)ts.sec > 1000000000ull * 3600 ? ~0ull / 2 :
+		u64 ns = (u64)ts.sec > 9000000000ull ? ~0ull / 4 :
 			 (u64)ts.sec * NSEC_PER_SEC + (u64)ts.nsec;
 		deadline = ns == 0 ? ~0ull : clock_ns() + ns;
 	}
-	if (a3 && a4 != 8)      /* a signal mask must be the kernel's size */
-		return -EINVAL;
-	return poll_common(a0, a1, deadline);
+	struct thread *t = current_thread();
+	u64 mask = 0;
+	if (a3) {
+		if (a4 != 8)    /* a signal mask must be the kernel's size */
+			return -EINVAL;
+		if (copy_from_user(&mask, a3, 8))
+			return -EFAULT;
+		t->saved_sigmask = t->sig_blocked;
+		t->sig_blocked = mask & ~(SIGMASK(SIGKILL) | SIGMASK(SIGSTOP));
+	}
+	long rc = poll_common(a0, a1, deadline);
+	if (a3) {
+		/* Interrupted: keep the temporary mask until the signal has been
+		 * delivered (exit_to_user restores it), as Linux does. */
+		if (rc == -EINTR)
+			t->restore_sigmask = true;
+		else
+			t->sig_blocked = t->saved_sigmask;
+	}
+	return rc;
 }

@@ -219,7 +219,8 @@ void schedule(void)
 
 void preempt_schedule(void)
 {
-	if (this_cpu()->irq_depth == 0)
+	struct cpu *c = this_cpu();
+	if (c->irq_depth == 0 && c->nmi_depth == 0 && arch_irqs_enabled())
 		do_schedule(true);
 }
 

@@ -128,6 +128,12 @@ void signal_deliver(struct trap_frame *f)
 	if (ka.handler == SIG_IGN)
 		return;
 	u64 old_mask = t->sig_blocked;
+	if (t->restore_sigmask) {
+		/* The handler runs with ppoll's mask; sigreturn restores the
+		 * mask from before the ppoll. */
+		old_mask = t->saved_sigmask;
+		t->restore_sigmask = false;
+	}
 	if (arch_signal_setup_frame(f, sig, &ka, code, addr, p->pid, old_mask)) {
 		/* No room for the frame on the user stack: Linux forces SIGSEGV. */
 		printk("ringtail: process %d (%s): cannot deliver %s (bad stack)\n", p->pid,

@@ -21,7 +21,7 @@ SYSCALL_DEFINE(read)
 		rc = -EBADF;
 	else if (!f->ops->read)
 		rc = -EINVAL;
-	else if (a2 && !user_range_ok(a1, MIN(a2, MAX_RW)))
+	else if (!user_range_ok(a1, a2))       /* the whole count, as Linux */
 		rc = -EFAULT;
 	else
 		rc = f->ops->read(f, a1, MIN(a2, MAX_RW));
@@ -39,7 +39,7 @@ SYSCALL_DEFINE(write)
 		rc = -EBADF;
 	else if (!f->ops->write)
 		rc = -EINVAL;
-	else if (a2 && !user_range_ok(a1, MIN(a2, MAX_RW)))
+	else if (!user_range_ok(a1, a2))
 		rc = -EFAULT;
 	else
 		rc = f->ops->write(f, a1, MIN(a2, MAX_RW));

@@ -65,6 +65,11 @@ void exit_to_user(struct trap_frame *f)
 			arch_irq_disable();
 			continue;
 		}
+		if (t->restore_sigmask) {       /* ppoll's temporary mask */
+			t->restore_sigmask = false;
+			t->sig_blocked = t->saved_sigmask;
+			continue;
+		}
 		break;
 	}
 }

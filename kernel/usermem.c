@@ -17,7 +17,7 @@ bool arch_user_read_nofault(u64 uaddr, void *dst, size_t n);
 
 bool user_range_ok(u64 addr, u64 len)
 {
-	return addr < TASK_SIZE && len <= TASK_SIZE - addr;
+	return len <= TASK_SIZE && addr <= TASK_SIZE - len;
 }
 
 int copy_from_user(void *dst, u64 usrc, size_t len)

@@ -79,8 +79,10 @@ u64 perf_reader_begin(struct perf_reader *r)
 			r->overrun = true;
 			r->start = head;
 			r->prev = head;
+			/* (D), as in perf_reader_consume(); pairs with (A)
+			 * in rb_begin(). */
 			if (!(r->flags & PERF_READER_OVERWRITE))
-				smp_store_release(&r->up->data_tail, head);  /* (D) */
+				smp_store_release(&r->up->data_tail, head);
 		}
 	} else {
 		r->start = head;

@@ -41,6 +41,9 @@ void nmi_unregister(nmi_handler_t h)
 void nmi_dispatch(struct trap_frame *f)
 {
 	struct cpu *c = this_cpu();
+	/* Counted as non-preemptible too, so a preempt_enable() in a handler
+	 * (perf output) can never try to schedule from NMI context. */
+	c->preempt_count++;
 	c->nmi_depth++;
 	c->nmi_count++;
 	for (int i = 0; i < MAX_NMI_HANDLERS; i++) {
@@ -49,4 +52,5 @@ void nmi_dispatch(struct trap_frame *f)
 			h(f);
 	}
 	c->nmi_depth--;
+	c->preempt_count--;
 }

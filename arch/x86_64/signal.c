@@ -14,6 +14,7 @@
 #include <kernel/usermem.h>
 
 const char *arch_exception_name(u64 vector);
+void arch_fpu_reset_live(void);
 
 struct ksiginfo {
 	s32 signo, errnum, code, pad;
@@ -93,6 +94,7 @@ int arch_signal_setup_frame(struct trap_frame *f, int sig, const struct k_sigact
 	if (copy_to_user(fpstate, t->fpu, sizeof(t->fpu)) ||
 	    copy_to_user(frame, &sf, sizeof(sf)))
 		return -EFAULT;
+	arch_fpu_reset_live();
 	f->rsp = frame;
 	f->rip = ka->handler;
 	f->rdi = (u64)sig;

@@ -29,6 +29,13 @@ void arch_fpu_setup(void)
 	__asm__ __volatile__("fxrstor64 %0" :: "m"(fpu_initial));
 }
 
+/* A signal handler starts with clean FPU/SSE state, as on Linux. */
+void arch_fpu_reset_live(void);
+void arch_fpu_reset_live(void)
+{
+	__asm__ __volatile__("fxrstor64 %0" :: "m"(fpu_initial));
+}
+
 void arch_fpu_init(struct thread *t)
 {
 	memcpy(t->fpu, fpu_initial, sizeof(t->fpu));

@@ -44,11 +44,11 @@ static double bench_write(unsigned int size, bool overwrite, bool via_output)
 	struct test_rb b;
 	u64 rec[64];
 	double best = 1e30;
-	const long n = 4000000;
+	const long n = 1000000;
 
 	trb_make(rec, PERF_RECORD_SAMPLE, size, 0);
 	trb_init(&b, 16, overwrite, false, 0);
-	for (int run = 0; run < 5; run++) {
+	for (int run = 0; run < 25; run++) {
 		double t0 = now_ns();
 		if (via_output) {
 			for (long i = 0; i < n; i++) {

@@ -173,7 +173,7 @@ static long closed_fd(void) { return 100 + (long)(rnd() % 100); }
 static long short_timeout(void)
 {
 	if (rnd() % 4 == 0)
-		return bad_pointer() ?: (long)BAD_KERNEL;
+		return range_bad_pointer();
 	small_ts->tv_sec = 0;
 	small_ts->tv_nsec = (long)(rnd() % 1000000);
 	return (long)small_ts;
@@ -375,6 +375,11 @@ static void after_call(long nr, const long *a, long ret)
 {
 	if (ret < 0)
 		return;
+	/* Keep the hole a hole: calls that map memory where the kernel likes
+	 * (io_setup's ring, mmap, mremap, shmat, ...) may have filled it. */
+	if ((nr == 9 || nr == 25 || nr == 30 || nr == 206 || nr == 425) &&
+	    RSYS(SYS_madvise, hole, PG, MADV_NORMAL) == 0)
+		RSYS(SYS_munmap, hole, PG);
 	if (nr == 9 && !((int)a[3] & (0x10 | 0x100000)) && !in_victim(ret, (unsigned long)a[1]))
 		RSYS(SYS_munmap, ret, a[1]);
 	if (nr == 25 && !in_victim(ret, (unsigned long)a[2]))

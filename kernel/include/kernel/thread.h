@@ -42,6 +42,8 @@ struct thread {
 	u64 robust_list;
 	u64 sig_pending;                /* thread-directed signals (bit sig-1) */
 	u64 sig_blocked;
+	u64 saved_sigmask;              /* ppoll: the mask to restore ... */
+	bool restore_sigmask;           /* ... once a signal was handled */
 	struct sig_fault_info {
 		int signo, code;
 		u64 addr;
