@@ -71,8 +71,10 @@ include lib/rules.mk
 include kernel/rules.mk
 include tests/rules.mk
 -include kernel/events/rules.mk
+-include kernel/bpf/rules.mk
 -include user/rules.mk
 include user/progs.mk
+-include user/perf/rules.mk
 
 $(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
 

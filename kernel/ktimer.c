@@ -4,6 +4,7 @@
 #include <kernel/ktimer.h>
 #include <kernel/percpu.h>
 #include <kernel/spinlock.h>
+#include <kernel/timer_internal.h>
 
 struct timer_base {
 	spinlock_t lock;
@@ -60,7 +61,13 @@ void ktimer_arm(struct ktimer *t, u64 expires_ns)
 	}
 	list_insert_between(&t->node, pos->prev, pos);
 	t->cpu = this_cpu_id();
+	bool first = b->list.next == &t->node;
 	spin_unlock_irqrestore(&b->lock, f);
+	if (first) {
+		irqflags_t g = arch_irq_save();
+		timer_program(expires_ns);
+		arch_irq_restore(g);
+	}
 }
 
 bool ktimer_cancel(struct ktimer *t)
@@ -71,7 +78,7 @@ bool ktimer_cancel(struct ktimer *t)
 	return was;
 }
 
-void timers_run_expired(void)
+u64 timers_run_expired(void)
 {
 	struct timer_base *b = &bases[this_cpu_id()];
 	u64 now = clock_ns();
@@ -79,12 +86,13 @@ void timers_run_expired(void)
 		irqflags_t f = spin_lock_irqsave(&b->lock);
 		if (list_empty(&b->list)) {
 			spin_unlock_irqrestore(&b->lock, f);
-			return;
+			return 0;
 		}
 		struct ktimer *t = list_entry(b->list.next, struct ktimer, node);
 		if (t->expires_ns > now) {
+			u64 next = t->expires_ns;
 			spin_unlock_irqrestore(&b->lock, f);
-			return;
+			return next;
 		}
 		list_del(&t->node);
 		t->cpu = -1;

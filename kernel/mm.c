@@ -233,6 +233,14 @@ int mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec, int *code)
 	*code = SEGV_MAPERR;
 	if (!v) {
 		sig = SIGSEGV;
+	} else if (v->kind == VMA_DEVICE && v->prot && !(exec && !(v->prot & VM_EXEC)) &&
+		   !(write && !(v->prot & VM_WRITE))) {
+		/* The device decides (a write to a read-only perf data page is
+		 * SIGBUS, as on Linux). */
+		if (vm_query(&mm->as, page, NULL, NULL) || v->ops->fault(v, addr, write)) {
+			sig = SIGBUS;
+			*code = BUS_ADRERR;
+		}
 	} else if ((write && !(v->prot & VM_WRITE)) || (exec && !(v->prot & VM_EXEC)) ||
 		   !v->prot || vm_query(&mm->as, page, NULL, NULL)) {
 		/* Not allowed by the area, or mapped already (so the page tables
@@ -383,9 +391,16 @@ long mm_map_device(struct mm *mm, u64 addr, u64 len, unsigned prot, unsigned max
 	return (long)addr;
 }
 
+static unsigned page_prot(struct vma *v, u64 addr, unsigned prot)
+{
+	if (v->ops && v->ops->page_prot)
+		prot = v->ops->page_prot(v, (addr - v->start) / PAGE_SIZE + v->pgoff, prot);
+	return pte_flags(prot);
+}
+
 int mm_insert_page(struct mm *mm, struct vma *v, u64 addr, paddr_t pa)
 {
-	return vm_map(&mm->as, addr, pa, pte_flags(v->prot));
+	return vm_map(&mm->as, addr, pa, page_prot(v, addr, v->prot));
 }
 
 long mm_munmap(u64 addr, u64 len)
@@ -434,9 +449,14 @@ long mm_mprotect(u64 addr, u64 len, u64 prot)
 	long rc = 0;
 	if (!fully_mapped(mm, addr, end))
 		rc = -ENOMEM;
-	for (struct vma *v = mm->vmas; v && !rc; v = v->next)
-		if (v->start < end && addr < v->end && (vprot & ~v->maxprot))
+	for (struct vma *v = mm->vmas; v && !rc; v = v->next) {
+		if (v->start >= end || addr >= v->end)
+			continue;
+		if (vprot & ~v->maxprot)
 			rc = -EACCES;
+		else if (v->ops && v->ops->fixed_shape && (v->start < addr || v->end > end))
+			rc = -EINVAL;
+	}
 	for (struct vma *v = mm->vmas; v && !rc; v = v->next) {
 		if (v->end <= addr || v->start >= end)
 			continue;
@@ -453,7 +473,7 @@ long mm_mprotect(u64 addr, u64 len, u64 prot)
 		/* PROT_NONE keeps the frames but makes them inaccessible even to
 		 * the kernel (arch: present bit off, frame remembered). */
 		for (u64 va = v->start; va < v->end; va += PAGE_SIZE)
-			vm_protect(&mm->as, va, pte_flags(vprot));
+			vm_protect(&mm->as, va, page_prot(v, va, vprot));
 	}
 	spin_unlock_irqrestore(&mm->lock, f);
 	return rc;

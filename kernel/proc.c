@@ -11,6 +11,7 @@
 #include <kernel/futex.h>
 #include <kernel/heap.h>
 #include <kernel/panic.h>
+#include <kernel/perf.h>
 #include <kernel/printk.h>
 #include <kernel/proc.h>
 #include <kernel/syscall.h>
@@ -153,6 +154,7 @@ void proc_thread_exit(int code)
 {
 	struct thread *t = current_thread();
 	struct process *p = t->proc;
+	perf_thread_exit(t);
 	/* CLONE_CHILD_CLEARTID: tell a joiner (pthread_join) we are gone. */
 	if (t->clear_child_tid && !p->exiting) {
 		u32 zero = 0;

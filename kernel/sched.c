@@ -16,6 +16,7 @@
 #include <kernel/sched.h>
 #include <kernel/thread.h>
 #include <kernel/ktimer.h>
+#include <kernel/perf.h>
 #include <kernel/signal.h>
 
 #define SLICE_TICKS 10
@@ -188,6 +189,8 @@ static void do_schedule(bool preempt)
 	next->switched_in_ns = now;
 	next->on_cpu = true;
 	next->slice_ticks = SLICE_TICKS;
+	if (READ_ONCE(perf_hooks_enabled))
+		perf_sched_out(prev, next, preempt && prev->state != THREAD_DEAD);
 	c->current = next;
 	arch_switch_to(prev, next);
 	/* Back on prev's stack: sched_finish_switch ran in arch_switch_to's
@@ -204,6 +207,8 @@ void sched_finish_switch(struct thread *prev)
 	bool stray = !dead && prev->state == THREAD_RUNNING && !prev->on_rq &&
 		     prev != rq->idle;
 	prev->on_cpu = false;
+	if (READ_ONCE(perf_hooks_enabled))
+		perf_sched_in(current_thread(), prev);
 	if (stray)      /* not allowed here any more: place it elsewhere */
 		activate(prev, rq);
 	spin_unlock_raw(&rq->lock);

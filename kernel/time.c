@@ -4,6 +4,8 @@
 #include <kernel/console.h>
 #include <kernel/percpu.h>
 #include <kernel/ktimer.h>
+#include <kernel/perf.h>
+#include <kernel/timer_internal.h>
 #include <kernel/sched.h>
 
 void timer_interrupt(void);
@@ -25,12 +27,46 @@ void clock_delay_ns(u64 ns)
 		__asm__ __volatile__("pause");
 }
 
-/* The LAPIC timer's periodic interrupt on each CPU. */
+/* Each CPU's timer is one-shot, programmed for the earlier of its next
+ * tick (the scheduler's and the console's heartbeat) and its next timer. */
+static u64 next_tick_ns[MAX_CPUS];
+static u64 programmed_ns[MAX_CPUS];
+
+static u64 tick_ns(void)
+{
+	return NSEC_PER_SEC / arch_timer_hz();
+}
+
+/* With interrupts off: make sure the timer fires by `when`. */
+void timer_program(u64 when)
+{
+	unsigned int cpu = this_cpu_id();
+	u64 now = clock_ns();
+	if (next_tick_ns[cpu] && when > next_tick_ns[cpu])
+		when = next_tick_ns[cpu];
+	if (programmed_ns[cpu] > now && programmed_ns[cpu] <= when)
+		return;         /* already due earlier */
+	programmed_ns[cpu] = when;
+	arch_timer_set_oneshot(when > now ? when - now : 1);
+}
+
 void timer_interrupt(void)
 {
-	this_cpu()->ticks++;
-	if (this_cpu_id() == 0)
-		console_poll_input();
-	timers_run_expired();
-	sched_tick();
+	unsigned int cpu = this_cpu_id();
+	u64 now = clock_ns();
+	programmed_ns[cpu] = 0;
+	if (!next_tick_ns[cpu])
+		next_tick_ns[cpu] = now;
+	if (now >= next_tick_ns[cpu]) {
+		this_cpu()->ticks++;
+		next_tick_ns[cpu] += tick_ns();
+		if (next_tick_ns[cpu] <= now)   /* missed ticks are not replayed */
+			next_tick_ns[cpu] = now + tick_ns();
+		if (cpu == 0)
+			console_poll_input();
+		sched_tick();
+		perf_tick();
+	}
+	u64 next = timers_run_expired();
+	timer_program(next ? next : next_tick_ns[cpu]);
 }

@@ -8,6 +8,7 @@
 #include <arch/mmu.h>
 #include <arch/trap.h>
 #include <kernel/mm.h>
+#include <kernel/perf.h>
 #include <kernel/proc.h>
 #include <kernel/usermem.h>
 
@@ -80,5 +81,6 @@ bool user_memory_fault(struct trap_frame *f, u64 addr)
 		return false;
 	int code;
 	bool write = f->error_code & PF_WRITE;
+	perf_page_fault(addr, f);
 	return mm_handle_fault(p->mm, addr, write, false, &code) == 0;
 }

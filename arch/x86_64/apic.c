@@ -15,6 +15,8 @@
 #define LAPIC_VERSION   0x030
 #define LAPIC_TPR       0x080
 #define LAPIC_EOI       0x0b0
+#define LAPIC_LDR       0x0d0
+#define LAPIC_DFR       0x0e0
 #define LAPIC_SVR       0x0f0
 #define LAPIC_ESR       0x280
 #define LAPIC_ICR_LO    0x300
@@ -46,6 +48,7 @@ void lapic_init(void);
 void lapic_init_ap(void);
 void lapic_timer_init(void);
 void lapic_timer_start(void);
+void arch_timer_set_oneshot(u64 delta_ns);
 u64 tsc_khz_value(void);
 
 static inline u32 lapic_read(u32 reg) { return lapic[reg / 4]; }
@@ -76,6 +79,10 @@ static void lapic_setup_local(void)
 {
 	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1u << 11));
 	lapic_write(LAPIC_TPR, 0);
+	/* Flat logical mode, one bit per CPU: lets an I/O APIC entry target
+	 * every CPU at once (the perf NMI source). */
+	lapic_write(LAPIC_DFR, 0xffffffff);
+	lapic_write(LAPIC_LDR, (1u << (this_cpu_id() & 7)) << 24);
 	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
 	lapic_write(LAPIC_LVT_ERROR, VEC_SPURIOUS - 1);
 	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
@@ -201,11 +208,23 @@ void lapic_timer_init(void)
 	lapic_timer_start();
 }
 
+/* The timer runs one-shot: kernel/time.c programs the next event (the
+ * next tick or an earlier timer), which gives timers below a tick. */
 void lapic_timer_start(void)
 {
 	lapic_write(LAPIC_TIMER_DIV, 0x3);
-	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER);
 	lapic_write(LAPIC_TIMER_INIT, timer_count);
+}
+
+void arch_timer_set_oneshot(u64 delta_ns)
+{
+	u64 count = delta_ns * lapic_ticks_per_ms / 1000000;
+	if (count == 0)
+		count = 1;
+	if (count > 0xffffffffull)
+		count = 0xffffffffull;
+	lapic_write(LAPIC_TIMER_INIT, (u32)count);
 }
 
 u32 arch_timer_hz(void)

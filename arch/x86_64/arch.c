@@ -8,6 +8,7 @@
 #include <kernel/irq_work.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
+#include "acpi.h"
 
 struct cpuid_features cpu_features;
 
@@ -16,6 +17,7 @@ void gdt_init_cpu(struct cpu *c);
 void multiboot_parse(u32 magic, paddr_t info, struct bootinfo *bi);
 void pic_disable(void);
 void lapic_init(void);
+void ioapic_init(void);
 void tsc_init(void);
 void lapic_timer_init(void);
 void nmi_init(void);
@@ -100,8 +102,10 @@ void arch_init(void)
 {
 	arch_syscall_init_cpu();
 	arch_fpu_setup();
+	acpi_init();
 	pic_disable();
 	lapic_init();
+	ioapic_init();
 	boot_cpu.apic_id = arch_cpu_apic_id();
 	tsc_init();
 	arch_set_irq_handler(VEC_IRQ_WORK, irq_work_vector);

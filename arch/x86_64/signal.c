@@ -8,6 +8,7 @@
 #include <arch/x86.h>
 #include <kernel/ksyms.h>
 #include <kernel/mm.h>
+#include <kernel/perf.h>
 #include <kernel/printk.h>
 #include <kernel/proc.h>
 #include <kernel/signal.h>
@@ -215,6 +216,7 @@ void user_exception(struct trap_frame *f, u64 cr2)
 	switch (f->vector) {
 	case X86_PF: {
 		bool write = f->error_code & PF_WRITE, exec = f->error_code & PF_INSN;
+		perf_page_fault(cr2, f);
 		sig = mm_handle_fault(p->mm, cr2, write, exec, &code);
 		if (!sig)
 			return;         /* demand paging did its job */

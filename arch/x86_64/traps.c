@@ -154,6 +154,8 @@ static void irq_dispatch(struct trap_frame *f)
 	struct cpu *c = this_cpu();
 	c->irq_depth++;
 	c->irq_count++;
+	struct trap_frame *outer = c->irq_regs;
+	c->irq_regs = f;
 	irq_handler_t h = irq_handlers[f->vector];
 	if (h)
 		h(f);
@@ -163,6 +165,7 @@ static void irq_dispatch(struct trap_frame *f)
 		printk("warning: unexpected interrupt vector %llu\n", f->vector);
 	if (f->vector >= VEC_IOAPIC_BASE && f->vector != VEC_SPURIOUS)
 		apic_eoi();
+	c->irq_regs = outer;
 	c->irq_depth--;
 }
 

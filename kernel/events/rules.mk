@@ -45,3 +45,7 @@ $(eval $(call host_test_rule,bench_rb))
 .PHONY: bench-host
 bench-host: $(BUILD)/host/bench_rb
 	$(Q)$(BUILD)/host/bench_rb
+
+# perf events proper (kernel only).
+KERNEL_C += kernel/events/core.c kernel/events/buffer.c kernel/events/output.c \
+            kernel/events/sources.c kernel/events/bpf_attach.c kernel/events/smp_call.c

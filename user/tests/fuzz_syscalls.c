@@ -4,7 +4,8 @@
  * kernel must survive them and leave this process intact; every result
  * must be a valid return value (>= 0 or -1..-4095).
  *
- *     fuzz_syscalls [SEED [COUNT]]      (Ringtail runs it with no arguments)
+ *     fuzz_syscalls [SEED [COUNT [-p]]]   (Ringtail runs it with no arguments;
+ *                                          -p lists the slowest syscalls)
  *
  * What is avoided, and why (everything else is called as drawn):
  *  - Calls that legitimately end or wreck this process: exit, exit_group,
@@ -26,7 +27,10 @@
  *    ioctl/fcntl/lseek on fds 0-2 only read-only requests (no TCSETS,
  *    FIONBIO, O_NONBLOCK, seeking); every timeout (poll, ppoll, select,
  *    nanosleep, clock_nanosleep, futex waits, sigtimedwait, ...) is at most
- *    1 ms or a bad pointer, never "forever"; kill-type calls only to
+ *    1 ms or a bad pointer, never "forever", and clock_nanosleep never
+ *    sleeps on a CPU-time clock (which stands still while we sleep); brk
+ *    grows the heap by 1 MiB at most (random writes to a huge heap would
+ *    only cost time and memory); kill-type calls only to
  *    ourselves or to pids that cannot exist, only with signals whose default
  *    action is to ignore them (or invalid ones); rt_sigaction installs only
  *    for signals nothing sends (SIGUSR1/2, 35-64); prctl only harmless
@@ -84,7 +88,7 @@ static uint64_t rnd(void)
 
 static char *bufs, *bufs_end, *victim, *victim_end, *hole;
 static struct timespec *small_ts;            /* in its own page */
-static long self_pid, self_tid;
+static long self_pid, self_tid, initial_brk;
 static int on_host;
 
 /* Things a wrong kernel could overwrite in us. */
@@ -275,6 +279,10 @@ static int fixup(long nr, long *a)
 		int idx = nr == 35 ? 0 : nr == 230 || nr == 128 ? 2 :
 			  nr == 271 || nr == 441 || nr == 449 ? (nr == 271 ? 2 : 3) : 4;
 		a[idx] = short_timeout();
+		if (nr == 23)
+			small_ts->tv_nsec /= 1000;  /* select takes a timeval (microseconds) */
+		if (nr == 230 && ((int)a[0] < 0 || (int)a[0] == 2 || (int)a[0] == 3))
+			a[0] = rnd() % 2;   /* CPU-time clocks do not advance while we sleep */
 		break;
 	}
 	case 202: {                                         /* futex */
@@ -352,6 +360,11 @@ static int fixup(long nr, long *a)
 	case 325: case 329: case 450:
 		fix_range(&a[0], &a[1]);
 		break;
+	case 12:                                            /* brk: grow by 1 MiB at most */
+		if ((unsigned long)a[0] > (unsigned long)initial_brk + (1UL << 20) &&
+		    (unsigned long)a[0] < USER_TOP)
+			a[0] = initial_brk + (long)(rnd() % (1UL << 20));
+		break;
 	case 298:                                           /* perf_event_open: no SIGTRAP */
 		if ((char *)a[0] >= bufs && (char *)a[0] + 48 <= bufs_end)
 			((uint64_t *)(a[0] + 40))[0] &= ~(1ULL << 37);
@@ -415,13 +428,16 @@ int main(int argc, char **argv)
 	uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : DEFAULT_SEED;
 	long ncalls = argc > 2 ? strtol(argv[2], NULL, 0) : DEFAULT_CALLS;
 	long done = 0, skipped = 0, ok = 0, enosys = 0, errs = 0, weird = 0;
-	long initial_brk = RSYS(SYS_brk, 0);
 	volatile unsigned long stack_canary[64];
 	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+	int profile = argc > 3 && !strcmp(argv[3], "-p");
+	static uint64_t ns_per_nr[MAX_NR + 1];
+	static long calls_per_nr[MAX_NR + 1];
 
 	ktap_plan(3);
 	ktap_diag("fuzz_syscalls: seed %#llx, %ld calls", (unsigned long long)seed, ncalls);
 	rs = seed ? seed : 1;
+	initial_brk = RSYS(SYS_brk, 0);
 	on_host = !on_ringtail();
 	for (unsigned i = 0; i < sizeof(x_self) / sizeof(x_self[0]); i++)
 		xflags[x_self[i]] |= X_SELF;
@@ -450,7 +466,12 @@ int main(int argc, char **argv)
 			skipped++;
 			continue;
 		}
+		uint64_t c0 = profile ? now_ns(CLOCK_MONOTONIC) : 0;
 		ret = rsys6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		if (profile) {
+			ns_per_nr[nr] += now_ns(CLOCK_MONOTONIC) - c0;
+			calls_per_nr[nr]++;
+		}
 		done++;
 		if (ret >= 0)
 			ok++;
@@ -478,6 +499,15 @@ int main(int argc, char **argv)
 	ktap_diag("%ld calls in %llu ms: %ld succeeded, %ld ENOSYS, %ld other errors; %ld draws skipped",
 		  done, (unsigned long long)((now_ns(CLOCK_MONOTONIC) - t0) / 1000000), ok, enosys, errs,
 		  skipped);
+	for (int k = 0; profile && k < 15; k++) {
+		int worst = 0;
+		for (int i = 1; i <= MAX_NR; i++)
+			if (ns_per_nr[i] > ns_per_nr[worst])
+				worst = i;
+		ktap_diag("syscall %d: %ld calls, %llu ms", worst, calls_per_nr[worst],
+			  (unsigned long long)(ns_per_nr[worst] / 1000000));
+		ns_per_nr[worst] = 0;
+	}
 	ktap_result(done == ncalls && weird == 0, "survived_random_syscalls");
 
 	int bad = 0;

@@ -28,6 +28,8 @@ u64 arch_clock_cycles(void);   /* raw cycle counter (TSC) */
 u64 arch_realtime_offset_ns(void); /* boot time as UNIX ns (from the RTC) */
 const char *arch_clock_source(void);
 u32 arch_timer_hz(void);
+/* Interrupt this CPU (timer vector) after delta_ns; replaces any pending. */
+void arch_timer_set_oneshot(u64 delta_ns);
 
 /* Interrupts between CPUs (and to self). */
 void arch_send_nmi(u32 cpu);           /* NMI to a CPU, including itself */

@@ -27,6 +27,7 @@ struct file {
 	u32 flags;              /* O_RDWR, O_NONBLOCK ... */
 	u32 mode;               /* st_mode for fstat */
 	u64 rdev;
+	u64 pos;                /* read position, for files that have one */
 	void *priv;
 };
 

@@ -1,6 +1,7 @@
-/* One-shot kernel timers with tick resolution. A timer runs its function
- * from the timer interrupt of the CPU it was armed on, at the first tick at
- * or after its expiry time. */
+/* One-shot kernel timers with nanosecond deadlines. A timer runs its
+ * function from the timer interrupt of the CPU it was armed on, as soon as
+ * possible after its expiry time (the CPU's timer is programmed for the
+ * earliest deadline). */
 #pragma once
 #include <lib/list.h>
 #include <lib/types.h>
@@ -19,5 +20,6 @@ void ktimer_init(struct ktimer *t, void (*fn)(struct ktimer *), void *data);
 void ktimer_arm(struct ktimer *t, u64 expires_ns);
 /* Disarm; waits for a running callback to finish. True if it was pending. */
 bool ktimer_cancel(struct ktimer *t);
-void timers_run_expired(void);
+/* Run what expired; returns the next deadline on this CPU (0: none). */
+u64 timers_run_expired(void);
 void timers_init_cpu(void);

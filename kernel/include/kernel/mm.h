@@ -16,7 +16,10 @@ struct vma_ops {
 	int (*fault)(struct vma *v, u64 addr, bool write);
 	/* The area (or part of it) goes away. */
 	void (*close)(struct vma *v);
-	/* May this area be split / have its protection changed? */
+	/* Page tables permissions of page `index` of the area given the
+	 * area's prot (a device may keep some pages read-only). NULL: prot. */
+	unsigned (*page_prot)(struct vma *v, u64 index, unsigned prot);
+	/* The area cannot be split (partial munmap/mprotect): -EINVAL. */
 	bool fixed_shape;
 };
 

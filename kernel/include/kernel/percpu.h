@@ -10,6 +10,7 @@
 
 struct thread;
 struct irq_work;
+struct trap_frame;
 
 struct cpu {
 	struct cpu *self;       /* +0:  %gs:0 (asm_defs.inc CPU_SELF) */
@@ -28,6 +29,7 @@ struct cpu {
 	u64 nmi_count;
 	u64 irq_count;
 	u64 ticks;
+	struct trap_frame *irq_regs;    /* interrupted registers, in an IRQ */
 	void *sched;            /* scheduler's per-CPU run queue */
 	struct arch_cpu arch;
 };

@@ -5,6 +5,7 @@
 
 #define SYS_read 0
 #define SYS_write 1
+#define SYS_open 2
 #define SYS_close 3
 #define SYS_fstat 5
 #define SYS_poll 7
@@ -70,6 +71,8 @@
 #define SYS_epoll_wait 232
 #define SYS_epoll_pwait 281
 #define SYS_epoll_create 213
+#define SYS_openat 257
+#define SYS_unlinkat 263
 
 #define NR_SYSCALLS 464
 

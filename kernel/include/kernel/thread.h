@@ -7,6 +7,7 @@
 
 struct process;
 struct trap_frame;
+struct perf_task_ctx;
 
 enum thread_state {
 	THREAD_RUNNING,         /* may run: on a run queue or on a CPU */
@@ -49,6 +50,7 @@ struct thread {
 		u64 addr;
 	} fault;
 	u64 minflt;                     /* page faults that mapped a page */
+	struct perf_task_ctx *perf;     /* perf events following this thread */
 	u64 utime_ns, stime_ns, switched_in_ns;
 	int slice_ticks;                /* ticks left before preemption */
 	char comm[COMM_LEN];

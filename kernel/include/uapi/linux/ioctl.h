@@ -19,22 +19,30 @@
 #define _IOC_SIZEMASK ((1 << _IOC_SIZEBITS) - 1)
 #define _IOC_DIRMASK  ((1 << _IOC_DIRBITS) - 1)
 
+#ifndef _IOC_NONE
 #define _IOC_NONE  0U
 #define _IOC_WRITE 1U
 #define _IOC_READ  2U
+#endif
 
+/* musl's <sys/ioctl.h> defines the same encoding under these names; the
+ * values agree, so keep whichever came first (no redefinition warnings). */
+#ifndef _IOC
 #define _IOC(dir, type, nr, size)                 \
 	(((dir) << _IOC_DIRSHIFT) |               \
 	 ((type) << _IOC_TYPESHIFT) |             \
 	 ((nr) << _IOC_NRSHIFT) |                 \
 	 ((size) << _IOC_SIZESHIFT))
+#endif
 
 #define _IOC_TYPECHECK(t) (sizeof(t))
 
+#ifndef _IO
 #define _IO(type, nr)         _IOC(_IOC_NONE, (type), (nr), 0)
 #define _IOR(type, nr, arg)   _IOC(_IOC_READ, (type), (nr), (_IOC_TYPECHECK(arg)))
 #define _IOW(type, nr, arg)   _IOC(_IOC_WRITE, (type), (nr), (_IOC_TYPECHECK(arg)))
 #define _IOWR(type, nr, arg)  _IOC(_IOC_READ | _IOC_WRITE, (type), (nr), (_IOC_TYPECHECK(arg)))
+#endif
 
 #define _IOC_DIR(nr)  (((nr) >> _IOC_DIRSHIFT) & _IOC_DIRMASK)
 #define _IOC_TYPE(nr) (((nr) >> _IOC_TYPESHIFT) & _IOC_TYPEMASK)

@@ -1,0 +1,476 @@
+/* perf_event_open(2) and the event file: attribute checks with Linux's
+ * errno, event creation and teardown, read(), ioctl(). */
+#include <lib/errno.h>
+#include <lib/string.h>
+#include <kernel/clock.h>
+#include <kernel/file.h>
+#include <kernel/heap.h>
+#include <kernel/perf.h>
+#include <kernel/proc.h>
+#include <kernel/syscall.h>
+#include <kernel/thread.h>
+#include <kernel/usermem.h>
+#include "internal.h"
+
+#define PERF_ATTR_SIZE_OURS PERF_ATTR_SIZE_VER7   /* up to sig_data */
+#define PERF_FLAG_ALL (PERF_FLAG_FD_NO_GROUP | PERF_FLAG_FD_OUTPUT | PERF_FLAG_PID_CGROUP | \
+		       PERF_FLAG_FD_CLOEXEC)
+#define PERF_IOC_FLAG_GROUP 1u
+/* Sample fields Ringtail can fill in; asking for others is EINVAL. */
+#define SUPPORTED_SAMPLE (PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | \
+			  PERF_SAMPLE_ADDR | PERF_SAMPLE_READ | PERF_SAMPLE_CALLCHAIN | \
+			  PERF_SAMPLE_ID | PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | \
+			  PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_RAW | PERF_SAMPLE_IDENTIFIER | \
+			  PERF_SAMPLE_WEIGHT | PERF_SAMPLE_DATA_SRC | PERF_SAMPLE_TRANSACTION | \
+			  PERF_SAMPLE_PHYS_ADDR | PERF_SAMPLE_CGROUP | \
+			  PERF_SAMPLE_DATA_PAGE_SIZE | PERF_SAMPLE_CODE_PAGE_SIZE)
+
+STATIC_ASSERT(sizeof(struct perf_event_attr) == PERF_ATTR_SIZE_OURS, "attr size");
+
+static u64 next_event_id = 1;
+static const struct file_ops perf_fops;
+
+void perf_event_get(struct perf_event *e)
+{
+	__atomic_fetch_add(&e->refs, 1, __ATOMIC_RELAXED);
+}
+
+void perf_event_put(struct perf_event *e)
+{
+	if (__atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (e->rb)
+		perf_rb_put(e->rb);
+	if (e->output)
+		perf_event_put(e->output);
+	if (e->leader != e)
+		perf_event_put(e->leader);
+	kfree(e);
+}
+
+struct perf_event *perf_event_from_file(struct file *f)
+{
+	return f && f->ops == &perf_fops ? f->priv : NULL;
+}
+
+/* Linux's attribute copy: the size field first, then the known part;
+ * unknown trailing bytes must be zero. A bad size is E2BIG, and the size
+ * the kernel understands is written back for the caller to see. */
+static long copy_attr(u64 uattr, struct perf_event_attr *attr)
+{
+	u32 size;
+	memset(attr, 0, sizeof(*attr));
+	if (copy_from_user(&size, uattr + 4, sizeof(size)))
+		return -EFAULT;
+	if (size == 0)
+		size = PERF_ATTR_SIZE_VER0;
+	if (size < PERF_ATTR_SIZE_VER0 || size > PAGE_SIZE)
+		goto too_big;
+	if (size > sizeof(*attr)) {
+		u8 rest[64];
+		for (u32 off = sizeof(*attr); off < size; off += sizeof(rest)) {
+			u32 n = MIN((u32)sizeof(rest), size - off);
+			if (copy_from_user(rest, uattr + off, n))
+				return -EFAULT;
+			for (u32 i = 0; i < n; i++)
+				if (rest[i])
+					goto too_big;
+		}
+	}
+	if (copy_from_user(attr, uattr, MIN(size, (u32)sizeof(*attr))))
+		return -EFAULT;
+	attr->size = size;
+	return 0;
+too_big: {
+		u32 ksize = sizeof(*attr);
+		if (copy_to_user(uattr + 4, &ksize, sizeof(ksize)))
+			return -EFAULT;
+		return -E2BIG;
+	}
+}
+
+static long check_attr(const struct perf_event_attr *a)
+{
+	if (a->__reserved_1 || a->__reserved_2 || a->__reserved_3)
+		return -EINVAL;
+	if (a->sample_type & ~(u64)(PERF_SAMPLE_MAX - 1))
+		return -EINVAL;
+	if (a->read_format & ~(u64)(PERF_FORMAT_MAX - 1))
+		return -EINVAL;
+	if (a->sample_type & PERF_SAMPLE_BRANCH_STACK)
+		return -EOPNOTSUPP;     /* no branch records on any Ringtail event */
+	if (a->sample_type & ~(u64)SUPPORTED_SAMPLE)
+		return -EINVAL;
+	if (a->freq) {
+		if (a->sample_freq > PERF_MAX_SAMPLE_RATE)
+			return -EINVAL;
+	} else if (a->sample_period & (1ull << 63)) {
+		return -EINVAL;
+	}
+	if (a->sigtrap && !a->remove_on_exec)
+		return -EINVAL;
+	if (a->aux_output || a->aux_sample_size || a->use_clockid)
+		return -EINVAL;
+	if (a->precise_ip > 0)
+		return -EOPNOTSUPP;     /* software emulation has no skid to remove */
+	if (a->sample_max_stack > PERF_MAX_STACK)
+		return -EINVAL;
+	return 0;
+}
+
+/* Does (type, config) name an event Ringtail has? */
+static long check_type(const struct perf_event_attr *a)
+{
+	switch (a->type) {
+	case PERF_TYPE_SOFTWARE:
+		if (a->config >= PERF_COUNT_SW_MAX)
+			return -ENOENT;
+		if (a->config == PERF_COUNT_SW_CGROUP_SWITCHES)
+			return -EOPNOTSUPP;
+		return 0;
+	case PERF_TYPE_TRACEPOINT:
+		return perf_tracepoint_id_valid(a->config) ? 0 : -EINVAL;
+	case PERF_TYPE_HARDWARE:
+		/* Cycles (and reference cycles) are emulated with the TSC and a
+		 * periodic NMI; nothing else has a counter. */
+		if (a->config == PERF_COUNT_HW_CPU_CYCLES || a->config == PERF_COUNT_HW_REF_CPU_CYCLES)
+			return 0;
+		return a->config >= PERF_COUNT_HW_MAX ? -EINVAL : -ENOENT;
+	default:
+		return -ENOENT;
+	}
+}
+
+static struct thread *find_thread(int tid)
+{
+	struct thread *self = current_thread();
+	if (tid == self->tid)
+		return self;
+	struct process *p = proc_find(tid);     /* a process's first thread */
+	struct thread *found = NULL;
+	if (p) {
+		irqflags_t f = spin_lock_irqsave(&p->lock);
+		struct list_node *pos;
+		list_for_each(pos, &p->threads) {
+			struct thread *t = list_entry(pos, struct thread, proc_node);
+			if (t->tid == tid)
+				found = t;
+		}
+		spin_unlock_irqrestore(&p->lock, f);
+		proc_put(p);
+	} else {
+		/* Another thread of our own process. */
+		struct process *me = self->proc;
+		irqflags_t f = spin_lock_irqsave(&me->lock);
+		struct list_node *pos;
+		list_for_each(pos, &me->threads) {
+			struct thread *t = list_entry(pos, struct thread, proc_node);
+			if (t->tid == tid)
+				found = t;
+		}
+		spin_unlock_irqrestore(&me->lock, f);
+	}
+	return found;
+}
+
+static struct perf_event *event_alloc(const struct perf_event_attr *attr, int cpu,
+				      struct thread *task)
+{
+	struct perf_event *e = kzalloc(sizeof(*e));
+	if (!e)
+		return NULL;
+	e->attr = *attr;
+	e->id = __atomic_fetch_add(&next_event_id, 1, __ATOMIC_RELAXED);
+	e->refs = 1;
+	e->cpu = cpu;
+	e->task = task;
+	e->leader = e;
+	e->state = attr->disabled ? PERF_OFF : PERF_ON;
+	list_init(&e->siblings);
+	list_init(&e->sibling_node);
+	list_init(&e->ctx_node);
+	waitq_init(&e->wait, "perf-event");
+	if (attr->freq)
+		e->period = attr->sample_freq ? 1 : 0;  /* adjusted at each tick */
+	else
+		e->period = attr->sample_period;
+	e->period_left = (s64)e->period;
+	perf_compute_sizes(e);
+	return e;
+}
+
+SYSCALL_DEFINE(perf_event_open)
+{
+	u64 uattr = a0, flags = a4;
+	int pid = (int)a1, cpu = (int)a2, group_fd = (int)a3;
+	struct perf_event_attr attr;
+	if (flags & ~(u64)PERF_FLAG_ALL)
+		return -EINVAL;
+	long rc = copy_attr(uattr, &attr);
+	if (!rc)
+		rc = check_attr(&attr);
+	if (rc)
+		return rc;
+	if (flags & PERF_FLAG_PID_CGROUP)
+		return -EBADF;          /* no cgroups: the "pid" cannot be one */
+	if (cpu < -1)
+		return -EINVAL;
+	if (cpu >= 0 && (cpu >= MAX_CPUS || !cpu_table[cpu] || !cpu_table[cpu]->online))
+		return -ENODEV;
+	if (pid < -1)
+		return -ESRCH;
+	if (pid == -1 && cpu == -1)
+		return -EINVAL;
+	rc = check_type(&attr);
+	if (rc)
+		return rc;
+
+	struct file *group_file = NULL;
+	struct perf_event *leader = NULL;
+	if (group_fd != -1) {
+		group_file = fd_get(group_fd);
+		leader = perf_event_from_file(group_file);
+		if (!leader) {
+			if (group_file)
+				file_put(group_file);
+			return -EBADF;
+		}
+	}
+	struct thread *task = NULL;
+	if (pid != -1) {
+		task = pid == 0 ? current_thread() : find_thread(pid);
+		if (!task) {
+			rc = -ESRCH;
+			goto out;
+		}
+	}
+	if (leader) {
+		/* Members count together: same task, same CPU; the leader must
+		 * lead (not be a member itself). */
+		if (leader->leader != leader || leader->cpu != cpu || leader->task != task) {
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+	struct perf_event *e = event_alloc(&attr, cpu, task);
+	if (!e) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = perf_source_init(e);
+	if (rc) {
+		kfree(e);
+		goto out;
+	}
+	if (leader && !(flags & PERF_FLAG_FD_NO_GROUP)) {
+		perf_event_get(leader);
+		e->leader = leader;
+		list_add_tail(&leader->siblings, &e->sibling_node);
+		/* A member is on only while its leader is. */
+		if (leader->state == PERF_OFF)
+			e->state = e->state == PERF_ON && !attr.disabled ? PERF_ON : e->state;
+	}
+	if (leader && (flags & PERF_FLAG_FD_OUTPUT)) {
+		rc = perf_set_output(e, leader);
+		if (rc)
+			goto fail;
+	}
+	struct file *f = file_alloc(&perf_fops, e, O_RDWR);
+	if (!f) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	f->mode = 0600;
+	rc = fd_install(f, flags & PERF_FLAG_FD_CLOEXEC);
+	if (rc < 0) {
+		file_put(f);    /* releases the event too */
+		goto out;
+	}
+	perf_ctx_add(e);
+	goto out;
+fail:
+	perf_source_destroy(e);
+	perf_event_put(e);
+out:
+	if (group_file)
+		file_put(group_file);
+	return rc;
+}
+
+void perf_event_update_times(struct perf_event *e, u64 now)
+{
+	if (e->state == PERF_ON && e->tstamp_enabled) {
+		e->time_enabled += now - e->tstamp_enabled;
+		e->tstamp_enabled = now;
+	}
+	if (e->active && e->tstamp_running) {
+		e->time_running += now - e->tstamp_running;
+		e->tstamp_running = now;
+	}
+}
+
+u64 perf_event_read_count(struct perf_event *e)
+{
+	irqflags_t f = arch_irq_save();
+	perf_event_update_times(e, clock_ns());
+	u64 v = local_read(&e->count);
+	arch_irq_restore(f);
+	return v;
+}
+
+/* read(): value, [enabled], [running], [id], [lost]; with PERF_FORMAT_GROUP
+ * nr, [enabled], [running], then {value, [id], [lost]} per member. */
+static long perf_read(struct file *f, u64 ubuf, size_t len)
+{
+	struct perf_event *e = f->priv, *leader = e->leader;
+	u64 fmt = e->attr.read_format, buf[64];
+	size_t n = 0;
+	perf_event_read_count(e);
+	if (fmt & PERF_FORMAT_GROUP) {
+		struct perf_event *members[16];
+		int m = 0;
+		members[m++] = leader;
+		struct list_node *pos;
+		list_for_each(pos, &leader->siblings)
+			if (m < 16)
+				members[m++] = list_entry(pos, struct perf_event, sibling_node);
+		buf[n++] = (u64)m;
+		if (fmt & PERF_FORMAT_TOTAL_TIME_ENABLED)
+			buf[n++] = leader->time_enabled;
+		if (fmt & PERF_FORMAT_TOTAL_TIME_RUNNING)
+			buf[n++] = leader->time_running;
+		for (int i = 0; i < m; i++) {
+			buf[n++] = perf_event_read_count(members[i]);
+			if (fmt & PERF_FORMAT_ID)
+				buf[n++] = members[i]->id;
+			if (fmt & PERF_FORMAT_LOST)
+				buf[n++] = local_read(&members[i]->lost_samples);
+		}
+	} else {
+		buf[n++] = local_read(&e->count);
+		if (fmt & PERF_FORMAT_TOTAL_TIME_ENABLED)
+			buf[n++] = e->time_enabled;
+		if (fmt & PERF_FORMAT_TOTAL_TIME_RUNNING)
+			buf[n++] = e->time_running;
+		if (fmt & PERF_FORMAT_ID)
+			buf[n++] = e->id;
+		if (fmt & PERF_FORMAT_LOST)
+			buf[n++] = local_read(&e->lost_samples);
+	}
+	size_t bytes = n * sizeof(u64);
+	if (len < bytes)
+		return -ENOSPC;
+	return copy_to_user(ubuf, buf, bytes) ? -EFAULT : (long)bytes;
+}
+
+static void for_group(struct perf_event *e, bool group, void (*fn)(struct perf_event *))
+{
+	if (!group) {
+		fn(e);
+		return;
+	}
+	struct perf_event *leader = e->leader;
+	fn(leader);
+	struct list_node *pos;
+	list_for_each(pos, &leader->siblings)
+		fn(list_entry(pos, struct perf_event, sibling_node));
+}
+
+static void reset_one(struct perf_event *e)
+{
+	irqflags_t f = arch_irq_save();
+	local_set(&e->count, 0);
+	e->period_left = (s64)e->period;
+	arch_irq_restore(f);
+}
+
+static long perf_ioctl(struct file *f, unsigned int cmd, u64 arg)
+{
+	struct perf_event *e = f->priv;
+	switch (cmd) {
+	case PERF_EVENT_IOC_ENABLE:
+		for_group(e, arg & PERF_IOC_FLAG_GROUP, perf_enable);
+		return 0;
+	case PERF_EVENT_IOC_DISABLE:
+		for_group(e, arg & PERF_IOC_FLAG_GROUP, perf_disable);
+		return 0;
+	case PERF_EVENT_IOC_RESET:
+		for_group(e, arg & PERF_IOC_FLAG_GROUP, reset_one);
+		return 0;
+	case PERF_EVENT_IOC_REFRESH:
+		/* Overflow limits (used with SIGIO) are not supported. */
+		return -EINVAL;
+	case PERF_EVENT_IOC_PERIOD: {
+		u64 v;
+		if (copy_from_user(&v, arg, sizeof(v)))
+			return -EFAULT;
+		if (!e->period && !e->attr.freq)
+			return -EINVAL;         /* not a sampling event */
+		if (!v || (v & (1ull << 63)))
+			return -EINVAL;
+		if (e->attr.freq) {
+			if (v > PERF_MAX_SAMPLE_RATE)
+				return -EINVAL;
+			e->attr.sample_freq = v;
+		} else {
+			irqflags_t fl = arch_irq_save();
+			e->attr.sample_period = v;
+			e->period = v;
+			e->period_left = (s64)v;
+			arch_irq_restore(fl);
+		}
+		return 0;
+	}
+	case PERF_EVENT_IOC_ID:
+		return copy_to_user(arg, &e->id, sizeof(e->id)) ? -EFAULT : 0;
+	case PERF_EVENT_IOC_SET_OUTPUT: {
+		if ((int)arg == -1)
+			return perf_set_output(e, NULL);
+		struct file *tf = fd_get((int)arg);
+		struct perf_event *target = perf_event_from_file(tf);
+		long rc = target ? perf_set_output(e, target) : -EBADF;
+		if (tf)
+			file_put(tf);
+		return rc;
+	}
+	case PERF_EVENT_IOC_PAUSE_OUTPUT: {
+		struct perf_rb *rb = e->rb;
+		if (!rb)
+			return -EINVAL;
+		perf_buffer_set_paused(&rb->core, arg != 0);
+		return 0;
+	}
+	case PERF_EVENT_IOC_SET_BPF:
+		return perf_attach_bpf(e, (int)arg);
+	case PERF_EVENT_IOC_SET_FILTER:
+		return -EINVAL;         /* no ftrace filter language */
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void perf_release(struct file *f)
+{
+	struct perf_event *e = f->priv;
+	perf_ctx_remove(e);
+	perf_source_destroy(e);
+	/* A group leader going away leaves its members as singletons. */
+	if (e->leader == e) {
+		struct list_node *pos, *tmp;
+		list_for_each_safe(pos, tmp, &e->siblings)
+			list_del(pos);
+	} else {
+		list_del(&e->sibling_node);
+	}
+	perf_event_detach_bpf(e);
+	perf_event_put(e);
+}
+
+static const struct file_ops perf_fops = {
+	.name = "perf_event",
+	.read = perf_read,
+	.ioctl = perf_ioctl,
+	.poll = perf_poll,
+	.mmap = perf_mmap,
+	.release = perf_release,
+};

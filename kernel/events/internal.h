@@ -1,0 +1,161 @@
+/* perf events inside the kernel: the event object, the mmap-able buffer
+ * wrapped around the ring buffer core, per-CPU and per-task contexts.
+ *
+ *   core.c     perf_event_open, attribute checks, lifecycle, read, ioctl
+ *   buffer.c   buffers: allocation, mmap, SET_OUTPUT, poll and wakeups
+ *   output.c   building and writing records (samples, LOST, THROTTLE...)
+ *   sources.c  what produces events: clocks, page faults, context switches,
+ *              syscall tracepoints, NMI-driven cycles; throttling
+ *
+ * Locking: an event's fields that change after creation (state, output
+ * buffer) change under its context's lock with interrupts off, on the CPU
+ * the context runs on. Producers (interrupts, NMIs, the task itself) only
+ * read them. The NMI path reads just the per-CPU nmi_events slots and the
+ * event it finds there; a slot is cleared on its own CPU before the event
+ * can go away, so an NMI never sees a freed event. */
+#pragma once
+#include <lib/list.h>
+#include <lib/types.h>
+#include <arch/local.h>
+#include <kernel/irq_work.h>
+#include <kernel/ktimer.h>
+#include <kernel/percpu.h>
+#include <kernel/sched.h>
+#include <kernel/spinlock.h>
+#include <linux/perf_event.h>
+#include "ring_buffer.h"
+
+struct thread;
+struct process;
+struct trap_frame;
+struct file;
+struct mm;
+struct poll_table;
+
+#define PERF_MAX_SAMPLE_RATE 100000      /* samples/s per CPU (Linux default) */
+#define PERF_MAX_STACK 127                /* callchain entries */
+#define PERF_MIN_CLOCK_PERIOD 10000       /* ns: clock events, as Linux */
+#define PERF_NMI_SLOTS 8
+
+/* A buffer: user page + data pages, shared by the events writing to it. */
+struct perf_rb {
+	struct perf_buffer core;
+	int refs;                       /* events using it + live mappings */
+	int mmaps;                      /* live user mappings */
+	unsigned int nr_pages;          /* data pages */
+	bool writable;                  /* mapped with PROT_WRITE (normal mode) */
+	paddr_t *frames;                /* [0] user page, then data pages */
+	void **data_ptrs;               /* data pages through the direct map */
+	int cpu;                        /* owning events' cpu (-1: a task's) */
+	struct thread *task;            /* owning events' task, for cpu -1 */
+	unsigned int poll;              /* POLL* bits owed to pollers */
+	struct irq_work wake_work;      /* wakes pollers outside NMI context */
+	struct waitq wait;
+};
+
+enum perf_state {
+	PERF_OFF,                       /* disabled */
+	PERF_ON,                        /* enabled */
+	PERF_DEAD,                      /* its task exited: POLLHUP */
+};
+
+struct perf_event {
+	struct perf_event_attr attr;
+	u64 id;
+	int refs;
+	enum perf_state state;
+	bool active;                    /* counting now (task running, enabled) */
+	bool throttled;
+	int cpu;                        /* -1: follows its task */
+	struct thread *task;            /* NULL: every task on cpu */
+	struct perf_event *leader;      /* group leader (itself if alone) */
+	struct list_node siblings;      /* leader: its members */
+	struct list_node sibling_node;
+	struct list_node ctx_node;      /* in a task or cpu context */
+	struct list_node active_node;   /* in its CPU's active list */
+	int task_tid;                   /* the task's tid (the task may be gone) */
+	struct perf_rb *rb;             /* where records go (own or redirected) */
+	struct perf_event *output;      /* SET_OUTPUT target, or NULL */
+	struct waitq wait;              /* pollers of an event without a buffer */
+
+	local_t count;
+	u64 period;                     /* sample every period counts (0: none) */
+	s64 period_left;
+	u64 freq_count;                 /* counts since the last freq tick */
+	local_t lost_samples;           /* PERF_FORMAT_LOST */
+	u64 time_enabled, time_running; /* accumulated ns */
+	u64 tstamp_enabled, tstamp_running;
+
+	u16 sample_size;                /* fixed part of a sample record */
+	u16 id_size;                    /* sample_id_all trailer size */
+
+	struct ktimer hrtimer;          /* clock events */
+	u64 clock_last;                 /* clock events: last update (ns) */
+	u64 cycles_last;                /* cycles event: TSC at the last update */
+	struct trap_frame *regs_hint;
+	void *bpf_prog;                 /* a built-in handler attached (SET_BPF) */
+	u64 throttle_hits;
+};
+
+/* Per-thread list of events that follow the thread. */
+struct perf_task_ctx {
+	spinlock_t lock;
+	struct list_node events;
+	int nr_tracepoint;
+	int nr_switch;                  /* events that want switch records/counts */
+};
+
+/* What a producer knows about the moment of the sample. */
+struct perf_sample {
+	u64 ip;
+	bool user;                      /* ip is a user address */
+	u64 addr;
+	u64 period;
+	const struct trap_frame *regs;  /* for the callchain (NULL: none) */
+	const void *raw;
+	u32 raw_size;
+};
+
+/* core.c */
+void perf_event_get(struct perf_event *e);
+void perf_event_put(struct perf_event *e);
+struct perf_event *perf_event_from_file(struct file *f);
+u64 perf_event_read_count(struct perf_event *e);
+void perf_event_update_times(struct perf_event *e, u64 now);
+
+/* buffer.c */
+struct perf_rb *perf_rb_alloc(struct perf_event *e, unsigned int nr_pages, bool writable);
+void perf_rb_get(struct perf_rb *rb);
+void perf_rb_put(struct perf_rb *rb);
+long perf_mmap(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned prot, u64 flags,
+	       bool fixed, u64 off);
+long perf_set_output(struct perf_event *e, struct perf_event *target);
+unsigned int perf_poll(struct file *f, struct poll_table *pt);
+void perf_event_wakeup(struct perf_event *e);
+struct perf_rb *perf_event_rb(struct perf_event *e);
+
+/* output.c */
+void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s);
+void perf_output_throttle(struct perf_event *e, bool throttle);
+void perf_output_switch(struct perf_event *e, bool out, bool preempt, struct thread *other);
+void perf_compute_sizes(struct perf_event *e);
+
+/* sources.c */
+int perf_source_init(struct perf_event *e);
+void perf_source_destroy(struct perf_event *e);
+void perf_event_start(struct perf_event *e);   /* becomes active on this CPU */
+void perf_event_stop(struct perf_event *e);
+/* An event counted `n`: sample at period boundaries. */
+void perf_event_count(struct perf_event *e, u64 n, const struct perf_sample *s, bool from_irq);
+void perf_ctx_add(struct perf_event *e);
+void perf_ctx_remove(struct perf_event *e);
+void perf_enable(struct perf_event *e);
+void perf_disable(struct perf_event *e);
+bool perf_tracepoint_id_valid(u64 id);
+
+/* bpf_attach.c: built-in handlers (SET_BPF). */
+long perf_attach_bpf(struct perf_event *e, int prog_fd);
+void perf_event_detach_bpf(struct perf_event *e);
+/* True if the handler consumed the sample (no record written). */
+bool perf_run_bpf(struct perf_event *e, const struct perf_sample *s);
+void perf_bpf_tracepoint(struct perf_event *e, const u64 *args);

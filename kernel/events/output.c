@@ -1,0 +1,278 @@
+/* Building records: PERF_RECORD_SAMPLE with the fields sample_type asks
+ * for, in the ABI's order, plus THROTTLE/UNTHROTTLE and SWITCH records
+ * with the sample_id_all trailer. Everything here runs in any context
+ * (task, IRQ, NMI): no locks, no faults, fixed-size stack buffers. */
+#include <lib/string.h>
+#include <arch/trap.h>
+#include <kernel/arch.h>
+#include <kernel/clock.h>
+#include <kernel/proc.h>
+#include <kernel/usermem.h>
+#include "internal.h"
+
+#define ID_FIELDS (PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ID | \
+		   PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU | PERF_SAMPLE_IDENTIFIER)
+/* Fields that are one u64 each (or two u32) in a sample. */
+#define FIXED_FIELDS (PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | \
+		      PERF_SAMPLE_TIME | PERF_SAMPLE_ADDR | PERF_SAMPLE_ID | \
+		      PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | \
+		      PERF_SAMPLE_WEIGHT | PERF_SAMPLE_DATA_SRC | PERF_SAMPLE_TRANSACTION | \
+		      PERF_SAMPLE_PHYS_ADDR | PERF_SAMPLE_CGROUP | \
+		      PERF_SAMPLE_DATA_PAGE_SIZE | PERF_SAMPLE_CODE_PAGE_SIZE)
+
+/* No libgcc in the kernel, so no __builtin_popcountll without POPCNT. */
+static int bits_set(u64 v)
+{
+	int n = 0;
+	for (; v; v &= v - 1)
+		n++;
+	return n;
+}
+
+void perf_compute_sizes(struct perf_event *e)
+{
+	u64 st = e->attr.sample_type;
+	e->id_size = (u16)(bits_set(st & ID_FIELDS) * 8);
+	e->sample_size = (u16)(sizeof(struct perf_event_header) +
+			       bits_set(st & FIXED_FIELDS) * 8);
+}
+
+/* The sample_id_all trailer, in Linux's order. Returns words written. */
+static int fill_id(const struct perf_event *e, u64 *w, u64 now)
+{
+	u64 st = e->attr.sample_type;
+	struct thread *t = current_thread();
+	int n = 0;
+	if (st & PERF_SAMPLE_TID)
+		w[n++] = t && t->proc ? ((u64)t->tid << 32) | (u32)t->proc->pid : 0;
+	if (st & PERF_SAMPLE_TIME)
+		w[n++] = now;
+	if (st & PERF_SAMPLE_ID)
+		w[n++] = e->id;
+	if (st & PERF_SAMPLE_STREAM_ID)
+		w[n++] = e->id;
+	if (st & PERF_SAMPLE_CPU)
+		w[n++] = this_cpu_id();
+	if (st & PERF_SAMPLE_IDENTIFIER)
+		w[n++] = e->id;
+	return n;
+}
+
+static void output_ctx(const struct perf_event *e, struct perf_output_ctx *ctx, u64 *idbuf,
+		       bool sample)
+{
+	ctx->id = e->id;
+	ctx->sample_id = NULL;
+	ctx->sample_id_size = 0;
+	if (e->attr.sample_id_all) {
+		ctx->sample_id = idbuf;
+		ctx->sample_id_size = (u32)fill_id(e, idbuf, clock_ns()) * 8;
+	}
+	ctx->wakeup_events = 0;
+	if (sample && !e->attr.watermark)
+		ctx->wakeup_events = e->attr.wakeup_events ? e->attr.wakeup_events : 1;
+	ctx->lost_samples = (local_t *)&e->lost_samples;
+}
+
+/* Callchain: kernel frames (if the sample hit the kernel), then the user
+ * frames of the current thread, each part behind its context marker. */
+static int build_callchain(const struct perf_event *e, const struct perf_sample *s, u64 *ips)
+{
+	int max = e->attr.sample_max_stack ? e->attr.sample_max_stack : PERF_MAX_STACK;
+	int n = 0;
+	const struct trap_frame *r = s->regs;
+	if (!e->attr.exclude_callchain_kernel && r && !trap_from_user(r) && n + 1 < max) {
+		ips[n++] = PERF_CONTEXT_KERNEL;
+		n += arch_backtrace_from(r->rip, r->rbp, ips + n, max - n);
+	}
+	struct thread *t = current_thread();
+	const struct trap_frame *u = r && trap_from_user(r) ? r : (t && t->proc ? t->uframe : NULL);
+	if (!e->attr.exclude_callchain_user && u && n + 2 < max) {
+		ips[n++] = PERF_CONTEXT_USER;
+		ips[n++] = u->rip;
+		u64 fp = u->rbp;
+		/* User frames are read without faulting (NMI context). */
+		while (n < max && fp && !(fp & 7)) {
+			u64 fr[2];
+			if (copy_from_user_nofault(fr, fp, sizeof(fr)) || !fr[1])
+				break;
+			ips[n++] = fr[1];
+			if (fr[0] <= fp)
+				break;
+			fp = fr[0];
+		}
+	}
+	return n;
+}
+
+static int fill_read(const struct perf_event *e, u64 *w)
+{
+	u64 f = e->attr.read_format;
+	int n = 0;
+	const struct perf_event *l = e->leader;
+	if (f & PERF_FORMAT_GROUP) {
+		int members = 1;
+		const struct list_node *pos;
+		list_for_each(pos, &l->siblings)
+			members++;
+		w[n++] = (u64)members;
+		if (f & PERF_FORMAT_TOTAL_TIME_ENABLED)
+			w[n++] = l->time_enabled;
+		if (f & PERF_FORMAT_TOTAL_TIME_RUNNING)
+			w[n++] = l->time_running;
+		const struct perf_event *m = l;
+		pos = &l->siblings;
+		for (int i = 0; i < members; i++) {
+			w[n++] = local_read((local_t *)&m->count);
+			if (f & PERF_FORMAT_ID)
+				w[n++] = m->id;
+			if (f & PERF_FORMAT_LOST)
+				w[n++] = local_read((local_t *)&m->lost_samples);
+			pos = pos->next;
+			if (pos != &l->siblings)
+				m = list_entry(pos, struct perf_event, sibling_node);
+		}
+		return n;
+	}
+	w[n++] = local_read((local_t *)&e->count);
+	if (f & PERF_FORMAT_TOTAL_TIME_ENABLED)
+		w[n++] = e->time_enabled;
+	if (f & PERF_FORMAT_TOTAL_TIME_RUNNING)
+		w[n++] = e->time_running;
+	if (f & PERF_FORMAT_ID)
+		w[n++] = e->id;
+	if (f & PERF_FORMAT_LOST)
+		w[n++] = local_read((local_t *)&e->lost_samples);
+	return n;
+}
+
+void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s)
+{
+	struct perf_rb *rb = perf_event_rb(e);
+	if (!rb)
+		return;                 /* not mapped: nowhere to record (as Linux) */
+	u64 st = e->attr.sample_type;
+	u64 now = clock_ns();
+	u64 chain[PERF_MAX_STACK + 4];
+	int nchain = (st & PERF_SAMPLE_CALLCHAIN) ? build_callchain(e, s, chain) : 0;
+	u64 readv[40];
+	int nread = (st & PERF_SAMPLE_READ) ? fill_read(e, readv) : 0;
+	u32 raw_size = 0;
+	if (st & PERF_SAMPLE_RAW)       /* size field + data, padded to 8 */
+		raw_size = (u32)ALIGN_UP(s->raw_size + 4, 8) - 4;
+
+	u32 size = e->sample_size + nread * 8;
+	if (st & PERF_SAMPLE_CALLCHAIN)
+		size += 8 + nchain * 8;
+	if (st & PERF_SAMPLE_RAW)
+		size += 4 + raw_size;
+	if (size > 0xffff)
+		return;
+	struct perf_event_header hdr = {
+		.type = PERF_RECORD_SAMPLE,
+		.misc = s->user ? PERF_RECORD_MISC_USER : PERF_RECORD_MISC_KERNEL,
+		.size = (u16)size,
+	};
+	u64 idbuf[8];
+	struct perf_output_ctx ctx;
+	output_ctx(e, &ctx, idbuf, true);
+	struct perf_output_handle h;
+	if (perf_output_begin(&h, &rb->core, &ctx, size))
+		return;                 /* no room: counted lost by the core */
+
+	/* The fixed fields, in ABI order, gathered first for one copy. */
+	u64 w[24];
+	int n = 0;
+	struct thread *t = current_thread();
+	if (st & PERF_SAMPLE_IDENTIFIER)
+		w[n++] = e->id;
+	if (st & PERF_SAMPLE_IP)
+		w[n++] = s->ip;
+	if (st & PERF_SAMPLE_TID)
+		w[n++] = t && t->proc ? ((u64)t->tid << 32) | (u32)t->proc->pid : 0;
+	if (st & PERF_SAMPLE_TIME)
+		w[n++] = now;
+	if (st & PERF_SAMPLE_ADDR)
+		w[n++] = s->addr;
+	if (st & PERF_SAMPLE_ID)
+		w[n++] = e->id;
+	if (st & PERF_SAMPLE_STREAM_ID)
+		w[n++] = e->id;
+	if (st & PERF_SAMPLE_CPU)
+		w[n++] = this_cpu_id();
+	if (st & PERF_SAMPLE_PERIOD)
+		w[n++] = s->period;
+	perf_output_copy(&h, &hdr, sizeof(hdr));
+	perf_output_copy(&h, w, n * 8);
+	if (st & PERF_SAMPLE_READ)
+		perf_output_copy(&h, readv, nread * 8);
+	if (st & PERF_SAMPLE_CALLCHAIN) {
+		u64 nr = (u64)nchain;
+		perf_output_copy(&h, &nr, 8);
+		perf_output_copy(&h, chain, nchain * 8);
+	}
+	if (st & PERF_SAMPLE_RAW) {
+		static const u8 zero[8];
+		perf_output_copy(&h, &raw_size, 4);
+		perf_output_copy(&h, s->raw, s->raw_size);
+		perf_output_copy(&h, zero, raw_size - s->raw_size);
+	}
+	/* Fields with nothing to report here are zero, as Linux reports them
+	 * for events that cannot know them. */
+	n = 0;
+	u64 z[7] = { 0 };
+	n += !!(st & PERF_SAMPLE_WEIGHT) + !!(st & PERF_SAMPLE_DATA_SRC) +
+	     !!(st & PERF_SAMPLE_TRANSACTION) + !!(st & PERF_SAMPLE_PHYS_ADDR) +
+	     !!(st & PERF_SAMPLE_CGROUP) + !!(st & PERF_SAMPLE_DATA_PAGE_SIZE) +
+	     !!(st & PERF_SAMPLE_CODE_PAGE_SIZE);
+	perf_output_copy(&h, z, n * 8);
+	perf_output_end(&h);
+}
+
+/* A record that is only a header, a few words and the sample_id trailer. */
+static void output_simple(struct perf_event *e, u32 type, u16 misc, const u64 *words, int n)
+{
+	struct perf_rb *rb = perf_event_rb(e);
+	if (!rb)
+		return;
+	u64 idbuf[8];
+	int nid = e->attr.sample_id_all ? fill_id(e, idbuf, clock_ns()) : 0;
+	struct perf_event_header hdr = {
+		.type = type, .misc = misc, .size = (u16)(8 + n * 8 + nid * 8),
+	};
+	struct perf_output_ctx ctx;
+	u64 lostid[8];
+	output_ctx(e, &ctx, lostid, false);
+	struct perf_output_handle h;
+	if (perf_output_begin(&h, &rb->core, &ctx, hdr.size))
+		return;
+	perf_output_copy(&h, &hdr, sizeof(hdr));
+	perf_output_copy(&h, words, n * 8);
+	perf_output_copy(&h, idbuf, nid * 8);
+	perf_output_end(&h);
+}
+
+/* { header; u64 time; u64 id; u64 stream_id; sample_id } */
+void perf_output_throttle(struct perf_event *e, bool throttle)
+{
+	u64 w[3] = { clock_ns(), e->id, e->id };
+	output_simple(e, throttle ? PERF_RECORD_THROTTLE : PERF_RECORD_UNTHROTTLE, 0, w, 3);
+}
+
+/* PERF_RECORD_SWITCH { header; sample_id } for per-task events, and
+ * PERF_RECORD_SWITCH_CPU_WIDE { header; u32 pid, tid of the other task;
+ * sample_id } for per-CPU ones. */
+void perf_output_switch(struct perf_event *e, bool out, bool preempt, struct thread *other)
+{
+	u16 misc = out ? PERF_RECORD_MISC_SWITCH_OUT : 0;
+	if (out && preempt)
+		misc |= PERF_RECORD_MISC_SWITCH_OUT_PREEMPT;
+	if (e->cpu == -1) {
+		output_simple(e, PERF_RECORD_SWITCH, misc, NULL, 0);
+	} else {
+		u64 w = 0;
+		if (other && other->proc)
+			w = ((u64)other->tid << 32) | (u32)other->proc->pid;
+		output_simple(e, PERF_RECORD_SWITCH_CPU_WIDE, misc, &w, 1);
+	}
+}
