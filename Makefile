@@ -81,7 +81,7 @@ $(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
 KERNEL_OBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) \
                $(patsubst %.asm,$(BUILD)/k/%.o,$(KERNEL_ASM))
 
-.PHONY: all help deps run debug gdb test host-tests check-tools clean iso kernel
+.PHONY: all help deps run debug gdb test host-tests check-tools clean iso kernel FORCE
 all: $(BUILD)/kernel.elf $(BUILD)/ringtail.iso
 
 kernel: $(BUILD)/kernel.elf
@@ -105,7 +105,15 @@ $(BUILD)/k/ksyms0.o: scripts/gen_ksyms.py
 	$(Q)$(PYTHON) scripts/gen_ksyms.py --empty > $(BUILD)/k/ksyms0.c
 	$(Q)$(CC) $(KCFLAGS) -c $(BUILD)/k/ksyms0.c -o $@
 
-$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/k/ksyms0.o arch/x86_64/kernel.ld
+# The object list itself is a dependency: adding or removing a source file
+# must relink even when every object is older than the last link.
+$(BUILD)/k/objects.list: FORCE
+	@mkdir -p $(dir $@)
+	@echo "$(KERNEL_OBJS)" > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
+$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/k/ksyms0.o arch/x86_64/kernel.ld \
+		$(BUILD)/k/objects.list
 	@echo "  LD      $@"
 	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/k/ksyms0.o
 
@@ -152,6 +160,12 @@ host-tests: $(HOST_TEST_BINS)
 test: all host-tests $(USER_PROGS)
 	$(Q)$(PYTHON) tests/harness/run_tests.py --jobs $(JOBS) \
 		$(if $(TESTS),--only "$(TESTS)") $(TEST_PLANS)
+
+# --- benchmarks (not tests: they measure, they do not pass or fail) --------
+BENCH_HOST_TARGETS ?= bench-host $(if $(wildcard kernel/bpf/rules.mk),bench-host-bpf)
+.PHONY: bench
+bench: all
+	$(Q)$(PYTHON) scripts/bench.py $(BENCH_HOST_TARGETS)
 
 # --- setup -------------------------------------------------------------------
 DEB_PACKAGES := gcc gcc-x86-64-linux-gnu binutils-x86-64-linux-gnu make nasm \

@@ -17,6 +17,7 @@
 #include <kernel/clock.h>
 #include <kernel/cmdline.h>
 #include <kernel/heap.h>
+#include <kernel/kbench.h>
 #include <kernel/init.h>
 #include <kernel/ktest.h>
 #include <kernel/nmi.h>
@@ -187,6 +188,26 @@ static void init_main(void *arg)
 		bool ok = ktest_run_selected(sel);
 		printk("ktest: %s\n", ok ? "all selected suites passed" : "FAILURES");
 		arch_poweroff(ok);
+	}
+	if (cmdline_get("bench", sel, sizeof(sel))) {
+		/* make bench: in-kernel benchmarks, then benchmark programs. */
+		kbench_run(sel);
+		char progs[256];
+		if (cmdline_get("benchprog", progs, sizeof(progs))) {
+			for (char *p = progs; *p;) {
+				char *e = strchr(p, ',');
+				if (e)
+					*e = 0;
+				const char *argv[] = { p, NULL };
+				int st;
+				if (run_program(p, argv, 0, &st))
+					printk("bench: cannot run %s\n", p);
+				if (!e)
+					break;
+				p = e + 1;
+			}
+		}
+		arch_poweroff(true);
 	}
 	if (cmdline_get("crashtest", sel, sizeof(sel))) {
 		ktest_mode = true;

@@ -56,39 +56,9 @@ static void poll_table_release(struct poll_table *pt)
 	pt->overflow = false;
 }
 
-struct kpollfd {
-	int fd;
-	short events, revents;
-};
-
-static int poll_once(struct kpollfd *fds, size_t nfds, struct poll_table *pt)
+long poll_wait_until(long (*check)(void *arg, struct poll_table *pt), void *arg, u64 deadline)
 {
-	int ready = 0;
-	for (size_t i = 0; i < nfds; i++) {
-		fds[i].revents = 0;
-		if (fds[i].fd < 0)
-			continue;
-		struct file *f = fd_get(fds[i].fd);
-		if (!f) {
-			fds[i].revents = POLLNVAL;
-			ready++;
-			continue;
-		}
-		unsigned int m = f->ops->poll ? f->ops->poll(f, pt) : (POLLIN | POLLOUT);
-		file_put(f);
-		/* POLLERR, POLLHUP and POLLNVAL are reported even if not asked. */
-		m &= (unsigned short)fds[i].events | POLLERR | POLLHUP | POLLNVAL;
-		fds[i].revents = (short)m;
-		if (m)
-			ready++;
-	}
-	return ready;
-}
-
-/* deadline 0 = wait forever; ~0 = do not wait. */
-long do_poll(struct kpollfd *fds, size_t nfds, u64 deadline)
-{
-	bool nowait = deadline == ~0ull;
+	bool nowait = deadline == POLL_NOWAIT;
 	struct poll_table *pt = nowait ? NULL : kzalloc(sizeof(*pt));
 	if (!nowait && !pt)
 		return -ENOMEM;
@@ -98,19 +68,15 @@ long do_poll(struct kpollfd *fds, size_t nfds, u64 deadline)
 		 * the question and the sleep makes us runnable again. */
 		if (!nowait)
 			thread_prepare_sleep();
-		int ready = poll_once(fds, nfds, pt);
-		if (ready || nowait) {
-			rc = ready;
+		rc = check(arg, pt);
+		if (rc || nowait)
 			break;
-		}
 		if (thread_interrupted()) {
 			rc = -EINTR;
 			break;
 		}
-		if (deadline && clock_ns() >= deadline) {
-			rc = 0;
+		if (deadline && clock_ns() >= deadline)
 			break;
-		}
 		u64 dl = deadline;
 		if (pt->overflow) {     /* too many queues to watch: re-poll soon */
 			u64 soon = clock_ns() + 10 * NSEC_PER_MSEC;
@@ -127,6 +93,42 @@ long do_poll(struct kpollfd *fds, size_t nfds, u64 deadline)
 	return rc;
 }
 
+struct kpollfd {
+	int fd;
+	short events, revents;
+};
+
+struct poll_args {
+	struct kpollfd *fds;
+	size_t nfds;
+};
+
+static long poll_once(void *arg, struct poll_table *pt)
+{
+	struct poll_args *a = arg;
+	int ready = 0;
+	for (size_t i = 0; i < a->nfds; i++) {
+		struct kpollfd *p = &a->fds[i];
+		p->revents = 0;
+		if (p->fd < 0)
+			continue;
+		struct file *f = fd_get(p->fd);
+		if (!f) {
+			p->revents = POLLNVAL;
+			ready++;
+			continue;
+		}
+		unsigned int m = f->ops->poll ? f->ops->poll(f, pt) : (POLLIN | POLLOUT);
+		file_put(f);
+		/* POLLERR, POLLHUP and POLLNVAL are reported even if not asked. */
+		m &= (unsigned short)p->events | POLLERR | POLLHUP | POLLNVAL;
+		p->revents = (short)m;
+		if (m)
+			ready++;
+	}
+	return ready;
+}
+
 static long poll_common(u64 ufds, u64 nfds, u64 deadline)
 {
 	if (nfds > MAX_POLL_FDS)
@@ -137,7 +139,8 @@ static long poll_common(u64 ufds, u64 nfds, u64 deadline)
 		return -ENOMEM;
 	long rc = copy_from_user(fds, ufds, bytes) ? -EFAULT : 0;
 	if (!rc) {
-		rc = do_poll(fds, nfds, deadline);
+		struct poll_args pa = { fds, nfds };
+		rc = poll_wait_until(poll_once, &pa, deadline);
 		/* Linux writes revents back even when the result is 0. */
 		if (rc >= 0) {
 			for (size_t i = 0; i < nfds && rc >= 0; i++)
@@ -152,7 +155,7 @@ static long poll_common(u64 ufds, u64 nfds, u64 deadline)
 SYSCALL_DEFINE(poll)
 {
 	int timeout_ms = (int)a2;
-	u64 deadline = timeout_ms < 0 ? 0 : timeout_ms == 0 ? ~0ull :
+	u64 deadline = timeout_ms < 0 ? 0 : timeout_ms == 0 ? POLL_NOWAIT :
 		       clock_ns() + (u64)timeout_ms * NSEC_PER_MSEC;
 	return poll_common(a0, a1, deadline);
 }
@@ -172,7 +175,7 @@ SYSCALL_DEFINE(ppoll)
 			return -EINVAL;
 		u64 ns = (u64)ts.sec > 9000000000ull ? ~0ull / 4 :
 			 (u64)ts.sec * NSEC_PER_SEC + (u64)ts.nsec;
-		deadline = ns == 0 ? ~0ull : clock_ns() + ns;
+		deadline = ns == 0 ? POLL_NOWAIT : clock_ns() + ns;
 	}
 	struct thread *t = current_thread();
 	u64 mask = 0;

@@ -10,6 +10,7 @@
  * EXPECT_ERRNO checks compare directly.
  */
 #pragma once
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

@@ -47,14 +47,14 @@ MAX_DIFF = 20
 
 
 class Spec:
-    def __init__(self, text):
+    def __init__(self, text, build):
         m = SPEC_RE.match(text)
         if not m:
             raise ValueError("bad program spec %r (name, name:exit=N or name:sig=N)" % text)
         self.text, self.name = text, m.group(1)
         self.kind = m.group(2) or "exit"
         self.value = int(m.group(3) or 0)
-        self.path = os.path.join(ROOT, "build", "user", self.name)
+        self.path = os.path.join(build, "user", self.name)
 
     def expectation(self):
         return "killed by signal %d" % self.value if self.kind == "sig" else "exit %d" % self.value
@@ -69,7 +69,12 @@ def status_text(rc):
     return "killed by signal %d" % -rc if rc < 0 else "exit %d" % rc
 
 
-def kill_group(pid):
+def kill_group(proc):
+    """Stop proc's process group: only while proc is not reaped yet, so its
+    PID (= the group ID) cannot belong to anybody else."""
+    if proc.returncode is not None:
+        return
+    pid = proc.pid
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(pid, sig)
@@ -122,11 +127,8 @@ def run_host(spec, timeout):
         except subprocess.TimeoutExpired:
             rc = None
     finally:
-        if proc.poll() is None:
-            kill_group(proc.pid)
-            proc.wait()
-        else:
-            kill_group(proc.pid)     # any stray descendants (there should be none)
+        kill_group(proc)             # if it is still there (timeout)
+        proc.wait()
         os.close(master)
     text = out.decode("utf-8", "replace")
     return rc, [ktap.clean(l) for l in ktap.split_lines(text)]
@@ -134,7 +136,7 @@ def run_host(spec, timeout):
 
 def boot_ringtail(specs, args):
     """Boot Ringtail with run=SPECS; return (qemu rc or None, serial text)."""
-    build = os.path.join(ROOT, "build")
+    build = args.build
     iso, elf = os.path.join(build, "ringtail.iso"), os.path.join(build, "kernel.elf")
     kvm = os.environ.get("RINGTAIL_KVM") == "1" and qemu.kvm_usable()
     need = elf if kvm else iso
@@ -157,7 +159,7 @@ def boot_ringtail(specs, args):
         except subprocess.TimeoutExpired:
             rc = None
         finally:
-            kill_group(proc.pid)
+            kill_group(proc)
             proc.wait()
     try:
         with open(args.log, "rb") as f:
@@ -171,14 +173,15 @@ _TOPRES = re.compile(r"^(ok|not ok) (\d+) (\S+)\s*(?:#\s*(.*))?$")
 
 
 def split_sections(text):
-    """The kernel's run= wrapper -> {name: (ok, reason, [output lines])}."""
+    """The kernel's run= wrapper -> {name: (ok, reason, [output lines])};
+    reason joins the result's directive and the kernel's own "# ..." lines."""
     lines = [ktap.clean(l) for l in ktap.split_lines(text)]
     start = next((i for i, l in enumerate(lines) if l.endswith("KTAP version 1")), None)
     if start is None:
         return {}
     prefix = lines[start][:-len("KTAP version 1")]
     ts = ktap._TIMESTAMP.match(prefix) if prefix else None
-    sections, cur = {}, []
+    sections, cur, notes = {}, [], []
     for line in lines[start + 1:]:
         if prefix and line.startswith(prefix):
             line = line[len(prefix):]
@@ -191,8 +194,11 @@ def split_sections(text):
             continue
         m = _TOPRES.match(line)
         if m:
-            sections.setdefault(m.group(3), (m.group(1) == "ok", m.group(4) or "", cur))
-            cur = []
+            reason = "; ".join(([m.group(4)] if m.group(4) else []) + notes)
+            sections.setdefault(m.group(3), (m.group(1) == "ok", reason, cur))
+            cur, notes = [], []
+        elif line.startswith("# "):
+            notes.append(line[2:])
         # other column-0 lines: the plan and the kernel's own messages
     return sections
 
@@ -233,14 +239,18 @@ def main():
     ap.add_argument("--smp", type=int, default=1)
     ap.add_argument("--mem", default="512M")
     ap.add_argument("--log", default=None, help="serial log path")
+    ap.add_argument("--build", default=os.environ.get("RINGTAIL_BUILD") or os.path.join(ROOT, "build"),
+                    help="build directory: programs in BUILD/user, the ISO, kernel.elf "
+                         "(default $RINGTAIL_BUILD or build)")
     args = ap.parse_args()
     try:
-        specs = [Spec(s) for s in args.specs]
+        args.build = os.path.abspath(args.build)
+        specs = [Spec(s, args.build) for s in args.specs]
     except ValueError as e:
         ap.error(str(e))
     if args.log is None:
         tag = "+".join(s.name for s in specs)[:80]
-        args.log = os.path.join(ROOT, "build", "test-logs", "compare_host.%s.serial.log" % tag)
+        args.log = os.path.join(args.build, "test-logs", "compare_host.%s.serial.log" % tag)
 
     print("KTAP version 1")
     print("1..%d" % len(specs))
@@ -291,7 +301,7 @@ def main():
         else:
             ok, reason, rlines = sections[s.name]
             if not ok:
-                why.append("ringtail: not ok %s" % reason)
+                why.append("ringtail: not ok (%s)" % reason)
             if rlines != hlines:
                 diff = list(difflib.unified_diff(hlines, rlines, "linux", "ringtail", n=1, lineterm=""))
                 why.append("output differs (%d host lines, %d ringtail lines):" % (len(hlines), len(rlines)))

@@ -1,11 +1,16 @@
-/* fuzz_syscalls: 100 000 random syscalls (numbers 0..460, arguments drawn
- * from small ints, -1, huge values, NULL / kernel / non-canonical /
- * unmapped / crossing / valid pointers) from a fixed, printed seed. The
+/* fuzz_syscalls: 100 000 random syscalls from a fixed, printed seed. The
  * kernel must survive them and leave this process intact; every result
  * must be a valid return value (>= 0 or -1..-4095).
  *
- *     fuzz_syscalls [SEED [COUNT [-p]]]   (Ringtail runs it with no arguments;
- *                                          -p lists the slowest syscalls)
+ * Numbers are 0..460: half of the draws uniform, half among the numbers
+ * that have already returned something other than ENOSYS, so whatever the
+ * kernel implements gets most of the attention. Arguments are drawn from
+ * small ints, -1, huge values, and NULL / kernel / non-canonical / unmapped /
+ * crossing-into-a-guard-page / valid pointers.
+ *
+ *     fuzz_syscalls [SEED [COUNT [-pv]]]  (Ringtail runs it with no arguments;
+ *                                          -p lists the slowest syscalls,
+ *                                          -v prints each call to stderr first)
  *
  * What is avoided, and why (everything else is called as drawn):
  *  - Calls that legitimately end or wreck this process: exit, exit_group,
@@ -15,27 +20,32 @@
  *    setrlimit (SIGXCPU, no fds), mlockall (then huge mmaps populate),
  *    process_vm_readv/writev (would scribble over our own memory),
  *    uretprobe/uprobe (335/336 since Linux 6.11: SIGILL outside a probe).
- *  - Constrained arguments (fixup() below): memory-management ranges
- *    (munmap, mprotect, madvise, mremap, msync, mlock, mbind,
- *    pkey_mprotect, ..., MAP_FIXED mmaps) are moved into a scratch "victim"
- *    region unless they start outside user space or wrap; non-fixed mmaps
- *    are unmapped again; MAP_POPULATE/MAP_LOCKED only for small lengths;
- *    reads on fds 0-2 only with pointers that fail the range check up
- *    front (a read would block on the console); writes on fds 0-2 only
- *    with invalid buffers (no garbage on the console); close/dup2/dup3/
- *    close_range/ftruncate/fallocate/splice/sendfile never on fds 0-2;
- *    ioctl/fcntl/lseek on fds 0-2 only read-only requests (no TCSETS,
- *    FIONBIO, O_NONBLOCK, seeking); every timeout (poll, ppoll, select,
- *    nanosleep, clock_nanosleep, futex waits, sigtimedwait, ...) is at most
- *    1 ms or a bad pointer, never "forever", and clock_nanosleep never
- *    sleeps on a CPU-time clock (which stands still while we sleep); brk
- *    grows the heap by 1 MiB at most (random writes to a huge heap would
- *    only cost time and memory); kill-type calls only to
- *    ourselves or to pids that cannot exist, only with signals whose default
- *    action is to ignore them (or invalid ones); rt_sigaction installs only
- *    for signals nothing sends (SIGUSR1/2, 35-64); prctl only harmless
- *    options and unknown ones; arch_prctl never ARCH_SET_FS (musl's TLS),
- *    SET_CPUID, the vDSO or shadow-stack codes; prlimit64 only reads.
+ *  - Constrained arguments (fixup() below):
+ *    - memory-management ranges (munmap, mprotect, madvise, mremap, msync,
+ *      mlock, mbind, pkey_mprotect, ..., MAP_FIXED mmaps) are moved into a
+ *      scratch "victim" region unless they start outside user space or
+ *      wrap; non-fixed mmaps are unmapped again; MAP_POPULATE/MAP_LOCKED
+ *      only for small lengths; brk grows the heap by 1 MiB at most (random
+ *      writes into a huge heap only cost time and memory);
+ *    - reads on fds 0-2 only with pointers that fail the range check up
+ *      front (a real read would block on the console); write/writev on fds
+ *      0-2 only with invalid buffers (no garbage on the console); pwrite*
+ *      never on fds 0-2 (with stdout redirected to a file, Linux grows the
+ *      file even when the copy faults); close, dup2/dup3 targets,
+ *      close_range, ftruncate, fallocate, splice, sendfile, tee, vmsplice
+ *      never on fds 0-2; ioctl/fcntl/lseek on fds 0-2 only read-only
+ *      requests (no TCSETS, FIONBIO, O_NONBLOCK, seeking);
+ *    - every timeout (poll, ppoll, select, nanosleep, clock_nanosleep, futex
+ *      waits, sigtimedwait, ...) is at most 1 ms or a bad pointer, never
+ *      "forever"; clock_nanosleep never on a CPU-time clock (it stands
+ *      still while we sleep);
+ *    - kill-type calls only to ourselves or to pids that cannot exist, only
+ *      with signals whose default action is to ignore them (or invalid
+ *      ones); rt_sigaction installs only for signals nothing sends
+ *      (SIGUSR1/2, 35-64);
+ *    - prctl only harmless options and unknown ones; arch_prctl never
+ *      ARCH_SET_FS (musl's TLS), SET_CPUID, the vDSO or shadow-stack codes;
+ *      prlimit64 only reads; perf_event_open never with attr.sigtrap.
  *  - On a Linux host only (not on Ringtail), calls that would harm the host
  *    or leave state behind: file-system paths (we run as root in the repo),
  *    SysV/POSIX IPC, reboot, mount, clocks, modules, sync, scheduling of
@@ -170,6 +180,12 @@ static long rand_arg(void)
 	return rnd() % 2 ? rand_number() : rand_pointer();
 }
 
+/* [p, p+len) inside the buffers (without pointer overflow). */
+static int in_bufs(long p, unsigned long len)
+{
+	return (unsigned long)p - (unsigned long)bufs <= BUF_PAGES * PG - len;
+}
+
 static int is_console(long fd) { return (uint32_t)fd <= 2; }
 static long closed_fd(void) { return 100 + (long)(rnd() % 100); }
 
@@ -185,8 +201,8 @@ static long short_timeout(void)
 
 static int in_victim(unsigned long a, unsigned long len)
 {
-	return a >= (unsigned long)victim && len <= (unsigned long)(victim_end - (char *)a) &&
-	       a <= (unsigned long)victim_end;
+	unsigned long off = a - (unsigned long)victim;
+	return off <= VICTIM_PAGES * PG && len <= VICTIM_PAGES * PG - off;
 }
 
 /* Keep [a, a+len) away from everything but the victim region. */
@@ -232,9 +248,12 @@ static int fixup(long nr, long *a)
 	case 19: case 295: case 327:                        /* readv, preadv, preadv2 */
 		if (is_console(a[0])) a[1] = range_bad_pointer();
 		break;
-	case 1: case 18: case 20: case 296: case 328:       /* write family */
+	case 1: case 20:                                    /* write, writev */
 		if (is_console(a[0])) a[1] = bad_pointer();
 		break;
+	case 18: case 296: case 328:                        /* pwrite64, pwritev, pwritev2: */
+		if (is_console(a[0])) a[0] = closed_fd();   /* a failed pwrite past the end */
+		break;                                      /* still grows a regular file */
 	case 3: case 77: case 285: case 278:                /* close ftruncate fallocate vmsplice */
 		if (is_console(a[0])) a[0] = closed_fd();
 		break;
@@ -366,7 +385,7 @@ static int fixup(long nr, long *a)
 			a[0] = initial_brk + (long)(rnd() % (1UL << 20));
 		break;
 	case 298:                                           /* perf_event_open: no SIGTRAP */
-		if ((char *)a[0] >= bufs && (char *)a[0] + 48 <= bufs_end)
+		if (in_bufs(a[0], 48))
 			((uint64_t *)(a[0] + 40))[0] &= ~(1ULL << 37);
 		break;
 	}
@@ -401,8 +420,7 @@ static void after_call(long nr, const long *a, long ret)
 		RSYS(SYS_close_range, 3, ~0U, 0);
 	else if (creates_fd(nr) && ret >= 3 && ret < 65536)
 		RSYS(SYS_close, ret);
-	else if ((nr == 22 || nr == 293 || nr == 53) && (char *)a[nr == 53 ? 3 : 0] >= bufs &&
-		 (char *)a[nr == 53 ? 3 : 0] + 8 <= bufs_end) {
+	else if ((nr == 22 || nr == 293 || nr == 53) && in_bufs(a[nr == 53 ? 3 : 0], 8)) {
 		int *fds = (int *)a[nr == 53 ? 3 : 0];
 		RSYS(SYS_close, fds[0]);
 		RSYS(SYS_close, fds[1]);
@@ -430,7 +448,8 @@ int main(int argc, char **argv)
 	long done = 0, skipped = 0, ok = 0, enosys = 0, errs = 0, weird = 0;
 	volatile unsigned long stack_canary[64];
 	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
-	int profile = argc > 3 && !strcmp(argv[3], "-p");
+	int profile = argc > 3 && strchr(argv[3], 'p');
+	int verbose = argc > 3 && strchr(argv[3], 'v');
 	static uint64_t ns_per_nr[MAX_NR + 1];
 	static long calls_per_nr[MAX_NR + 1];
 
@@ -458,14 +477,23 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 64; i++)
 		data_canary[i] = stack_canary[i] = 0x5a5a5a5a00000000UL + (unsigned)i * 0x1234567u;
 
+	static short live[MAX_NR + 1];
+	static unsigned char is_live[MAX_NR + 1];
+	int nlive = 0;
+
 	while (done < ncalls) {
 		long nr = (long)(rnd() % (MAX_NR + 1)), a[6], ret;
+		if (nlive && rnd() % 2)
+			nr = live[rnd() % nlive];
 		for (int i = 0; i < 6; i++)
 			a[i] = rand_arg();
 		if (!fixup(nr, a)) {
 			skipped++;
 			continue;
 		}
+		if (verbose)
+			fprintf(stderr, "%ld: %ld(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx)\n", done + 1, nr,
+				a[0], a[1], a[2], a[3], a[4], a[5]);
 		uint64_t c0 = profile ? now_ns(CLOCK_MONOTONIC) : 0;
 		ret = rsys6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 		if (profile) {
@@ -473,6 +501,10 @@ int main(int argc, char **argv)
 			calls_per_nr[nr]++;
 		}
 		done++;
+		if (ret != -38 && !is_live[nr]) {
+			is_live[nr] = 1;
+			live[nlive++] = (short)nr;
+		}
 		if (ret >= 0)
 			ok++;
 		else if (ret == -38)
