@@ -26,7 +26,9 @@
 #include <kernel/pmm.h>
 #include <kernel/printk.h>
 #include <kernel/proc.h>
+#include <kernel/smp.h>
 #include <kernel/spinlock.h>
+#include <kernel/vm.h>
 
 static const char *const default_envp[] = { "HOME=/", "PATH=/bin", "TERM=linux", NULL };
 
@@ -51,7 +53,7 @@ static void snapshot(struct mem_snapshot *s)
 {
 	struct heap_stats hs;
 	heap_get_stats(&hs);
-	s->frames = frame_free_count() + hs.frames;
+	s->frames = frame_free_count() + hs.frames + vm_kernel_table_frames();
 	s->heap_blocks = hs.allocations;
 	s->threads = thread_count();
 }
@@ -60,7 +62,9 @@ static void snapshot(struct mem_snapshot *s)
  * them a moment before measuring. */
 static void settle(int threads)
 {
-	for (int i = 0; i < 1000 && thread_count() > threads; i++)
+	/* The reaper frees them; give it up to two seconds. */
+	u64 t0 = clock_ns();
+	while (thread_count() > threads && clock_ns() - t0 < 2 * NSEC_PER_SEC)
 		sched_yield();
 }
 
@@ -233,6 +237,8 @@ static void init_main(void *arg)
 void init_start(void)
 {
 	thread_init_boot();
+	reaper_start();
+	smp_boot();
 	if (!kthread_create("init", init_main, NULL))
 		panic("cannot create the init thread");
 	for (;;) {

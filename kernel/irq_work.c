@@ -70,6 +70,11 @@ void irq_work_run(void)
 	while (rev) {
 		struct irq_work *w = rev;
 		rev = rev->next;
+		if (w->transient) {
+			__atomic_store_n(&w->state, 0, __ATOMIC_RELEASE);
+			w->fn(w);       /* may end w's lifetime: not touched after */
+			continue;
+		}
 		/* PENDING -> BUSY before the call, so the item can be queued
 		 * again (even by its own function) while it runs. */
 		__atomic_store_n(&w->state, IRQ_WORK_BUSY, __ATOMIC_RELEASE);

@@ -2,7 +2,8 @@
  * calls with Linux's semantics and errno (mmap, munmap, mprotect, madvise,
  * brk, mremap).
  *
- * mm->lock (a spinlock) guards the area list and this mm's page tables.
+ * mm->lock (a spinlock taken with interrupts on: it may wait for TLB
+ * shootdowns, see tlb.c) guards the area list and this mm's page tables.
  * Nothing here touches user memory while holding it, so a page fault taken
  * while copying user data can always take it. Frames of anonymous areas
  * belong to the area and are freed with it; device areas (perf buffers)
@@ -80,11 +81,21 @@ static void insert_vma(struct mm *mm, struct vma *n)
  * frames; device: just unmap). */
 static void zap_range(struct mm *mm, struct vma *v, u64 start, u64 end)
 {
+	paddr_t frames[32];
+	int n = 0;
+	u64 batch = start;
 	for (u64 va = start; va < end; va += PAGE_SIZE) {
-		paddr_t pa = vm_unmap(&mm->as, va);
-		if (pa && v->kind != VMA_DEVICE) {
-			frame_free(pa);
-			mm->pages--;
+		paddr_t pa = vm_unmap_noflush(&mm->as, va);
+		if (pa && v->kind != VMA_DEVICE)
+			frames[n++] = pa;
+		/* Frames are freed only after no TLB can reach them any more. */
+		if (n == ARRAY_SIZE(frames) || va + PAGE_SIZE >= end) {
+			tlb_shootdown_range(&mm->as, batch, (va + PAGE_SIZE - batch) / PAGE_SIZE);
+			for (int i = 0; i < n; i++)
+				frame_free(frames[i]);
+			mm->pages -= n;
+			n = 0;
+			batch = va + PAGE_SIZE;
 		}
 	}
 }
@@ -150,9 +161,9 @@ static void release_closed(struct vma *list)
 void mm_destroy(struct mm *mm)
 {
 	struct vma *closed = NULL;
-	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	spin_lock(&mm->lock);
 	unmap_locked(mm, 0, TASK_SIZE, &closed);
-	spin_unlock_irqrestore(&mm->lock, f);
+	spin_unlock(&mm->lock);
 	release_closed(closed);
 	aspace_destroy(&mm->as);
 	kfree(mm);
@@ -195,11 +206,11 @@ int mm_map_anon(struct mm *mm, u64 start, u64 len, unsigned prot, unsigned kind)
 	if (!v)
 		return -ENOMEM;
 	struct vma *closed = NULL;
-	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	spin_lock(&mm->lock);
 	int rc = unmap_locked(mm, start, start + len, &closed);
 	if (rc == 0)
 		insert_vma(mm, v);
-	spin_unlock_irqrestore(&mm->lock, f);
+	spin_unlock(&mm->lock);
 	release_closed(closed);
 	if (rc)
 		kfree(v);
@@ -227,7 +238,7 @@ static int fault_in(struct mm *mm, struct vma *v, u64 page, bool write)
 int mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec, int *code)
 {
 	u64 page = ALIGN_DOWN(addr, PAGE_SIZE);
-	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	spin_lock(&mm->lock);
 	struct vma *v = addr < TASK_SIZE ? find_vma(mm, addr) : NULL;
 	int sig = 0;
 	*code = SEGV_MAPERR;
@@ -256,14 +267,14 @@ int mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec, int *code)
 			sig = SIGSEGV;
 		}
 	}
-	spin_unlock_irqrestore(&mm->lock, f);
+	spin_unlock(&mm->lock);
 	return sig;
 }
 
 int mm_populate(struct mm *mm, u64 start, u64 len)
 {
 	int rc = 0;
-	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	spin_lock(&mm->lock);
 	for (u64 va = ALIGN_DOWN(start, PAGE_SIZE); va < start + len && !rc; va += PAGE_SIZE) {
 		struct vma *v = find_vma(mm, va);
 		if (!v)
@@ -271,7 +282,7 @@ int mm_populate(struct mm *mm, u64 start, u64 len)
 		else if (!vm_query(&mm->as, va, NULL, NULL))
 			rc = fault_in(mm, v, va, false);
 	}
-	spin_unlock_irqrestore(&mm->lock, f);
+	spin_unlock(&mm->lock);
 	return rc;
 }
 
@@ -349,9 +360,9 @@ long mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
 		return -ENOMEM;
 	len = ALIGN_UP(len, PAGE_SIZE);
 	unsigned vprot = prot_to_vm(prot);
-	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	spin_lock(&mm->lock);
 	long where = place_mapping(mm, addr, len, flags);
-	spin_unlock_irqrestore(&mm->lock, f);
+	spin_unlock(&mm->lock);
 	if (where < 0)
 		return where;
 	if (!(flags & MAP_ANONYMOUS))
@@ -376,13 +387,13 @@ long mm_map_device(struct mm *mm, u64 addr, u64 len, unsigned prot, unsigned max
 	v->priv = priv;
 	v->pgoff = pgoff;
 	struct vma *closed = NULL;
-	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	spin_lock(&mm->lock);
 	int rc = fixed ? unmap_locked(mm, addr, addr + len, &closed) : 0;
 	if (rc == 0 && !range_free(mm, addr, addr + len))
 		rc = -ENOMEM;
 	if (rc == 0)
 		insert_vma(mm, v);
-	spin_unlock_irqrestore(&mm->lock, f);
+	spin_unlock(&mm->lock);
 	release_closed(closed);
 	if (rc) {
 		kfree(v);
@@ -410,9 +421,9 @@ long mm_munmap(u64 addr, u64 len)
 	len = ALIGN_UP(len, PAGE_SIZE);
 	struct mm *mm = cur_mm();
 	struct vma *closed = NULL;
-	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	spin_lock(&mm->lock);
 	int rc = unmap_locked(mm, addr, addr + len, &closed);
-	spin_unlock_irqrestore(&mm->lock, f);
+	spin_unlock(&mm->lock);
 	release_closed(closed);
 	return rc;
 }
@@ -445,7 +456,7 @@ long mm_mprotect(u64 addr, u64 len, u64 prot)
 		return -ENOMEM;
 	unsigned vprot = prot_to_vm(prot);
 	struct mm *mm = cur_mm();
-	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	spin_lock(&mm->lock);
 	long rc = 0;
 	if (!fully_mapped(mm, addr, end))
 		rc = -ENOMEM;
@@ -475,7 +486,7 @@ long mm_mprotect(u64 addr, u64 len, u64 prot)
 		for (u64 va = v->start; va < v->end; va += PAGE_SIZE)
 			vm_protect(&mm->as, va, page_prot(v, va, vprot));
 	}
-	spin_unlock_irqrestore(&mm->lock, f);
+	spin_unlock(&mm->lock);
 	return rc;
 }
 
@@ -508,7 +519,7 @@ long mm_madvise(u64 addr, u64 len, int advice)
 	if (end <= addr)
 		return -EINVAL;
 	struct mm *mm = cur_mm();
-	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	spin_lock(&mm->lock);
 	long rc = fully_mapped(mm, addr, end) ? 0 : -ENOMEM;
 	if (advice == MADV_DONTNEED || advice == MADV_FREE) {
 		for (struct vma *v = mm->vmas; v; v = v->next) {
@@ -522,7 +533,7 @@ long mm_madvise(u64 addr, u64 len, int advice)
 			zap_range(mm, v, MAX(v->start, addr), MIN(v->end, end));
 		}
 	}
-	spin_unlock_irqrestore(&mm->lock, f);
+	spin_unlock(&mm->lock);
 	return rc;
 }
 
@@ -534,17 +545,17 @@ long mm_brk(u64 addr)
 		return (long)old;
 	u64 old_end = ALIGN_UP(old, PAGE_SIZE), new_end = ALIGN_UP(addr, PAGE_SIZE);
 	if (new_end > old_end) {
-		irqflags_t f = spin_lock_irqsave(&mm->lock);
+		spin_lock(&mm->lock);
 		bool free = range_free(mm, old_end, new_end);
-		spin_unlock_irqrestore(&mm->lock, f);
+		spin_unlock(&mm->lock);
 		if (!free || mm_map_anon(mm, old_end, new_end - old_end, VM_READ | VM_WRITE,
 					 VMA_BRK))
 			return (long)old;
 	} else if (new_end < old_end) {
 		struct vma *closed = NULL;
-		irqflags_t f = spin_lock_irqsave(&mm->lock);
+		spin_lock(&mm->lock);
 		unmap_locked(mm, new_end, old_end, &closed);
-		spin_unlock_irqrestore(&mm->lock, f);
+		spin_unlock(&mm->lock);
 		release_closed(closed);
 	}
 	mm->brk = addr;
@@ -566,14 +577,14 @@ long mm_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_addr)
 	if (flags & MREMAP_FIXED)
 		return -EINVAL;         /* not supported: callers fall back */
 	struct mm *mm = cur_mm();
-	irqflags_t f = spin_lock_irqsave(&mm->lock);
+	spin_lock(&mm->lock);
 	struct vma *v = find_vma(mm, old);
 	long rc;
 	if (!v || old + old_len > v->end || v->kind == VMA_DEVICE || !old_len) {
 		rc = -EFAULT;
 	} else if (new_len <= old_len) {
 		rc = (long)old;
-		spin_unlock_irqrestore(&mm->lock, f);
+		spin_unlock(&mm->lock);
 		if (new_len < old_len)
 			mm_munmap(old + new_len, old_len - new_len);
 		return rc;
@@ -598,12 +609,12 @@ long mm_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_addr)
 			insert_vma(mm, n);
 			struct vma *closed = NULL;
 			unmap_locked(mm, old, old + old_len, &closed);
-			spin_unlock_irqrestore(&mm->lock, f);
+			spin_unlock(&mm->lock);
 			release_closed(closed);
 			return (long)dst;
 		}
 	}
-	spin_unlock_irqrestore(&mm->lock, f);
+	spin_unlock(&mm->lock);
 	return rc;
 }
 

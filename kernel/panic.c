@@ -6,6 +6,7 @@
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
+#include <kernel/smp.h>
 #include <kernel/spinlock.h>
 
 bool ktest_mode;
@@ -24,6 +25,7 @@ void panic(const char *fmt, ...)
 		arch_halt_forever();
 	}
 	printk_enter_emergency();
+	smp_stop_others();
 	printk("\nKernel panic on CPU %u: %s\n", this_cpu_id(), msg);
 	u64 rbp;
 	__asm__ __volatile__("mov %%rbp, %0" : "=r"(rbp));

@@ -66,7 +66,7 @@ long proc_create_from_elf(const char *name, const void *image, size_t size,
 	list_init(&p->threads);
 	waitq_init(&p->exit_wait, "proc-exit");
 	strlcpy(p->comm, name, sizeof(p->comm));
-	p->refs = 1;
+	p->refs = 2;    /* the creator's, and the one its threads hold */
 	p->out_line_start = true;
 	p->mm = mm_create();
 	long rc = p->mm ? 0 : -ENOMEM;

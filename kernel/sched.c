@@ -151,6 +151,41 @@ static void account(struct thread *prev, u64 now)
 		prev->stime_ns += ran;
 }
 
+/* This CPU is about to idle: take a queued thread from the busiest CPU
+ * that allows us. Only trylock on the other queue (we hold ours), so two
+ * CPUs stealing from each other cannot deadlock. The stolen thread comes
+ * back off its old queue, already accounted to ours. */
+static struct list_node *steal(unsigned int self)
+{
+	unsigned int victim = MAX_CPUS, most = 0;
+	for (unsigned int c = 0; c < MAX_CPUS; c++) {
+		unsigned int q = READ_ONCE(runqueues[c].nr_queued);
+		if (c != self && cpu_table[c] && q > most) {
+			most = q;
+			victim = c;
+		}
+	}
+	if (victim == MAX_CPUS)
+		return NULL;
+	struct runqueue *rq = rq_of(victim);
+	if (!spin_trylock_raw(&rq->lock))
+		return NULL;
+	struct list_node *found = NULL, *pos;
+	list_for_each(pos, &rq->queue) {
+		struct thread *t = list_entry(pos, struct thread, run_node);
+		if ((t->cpu_mask & (1ull << self)) && !t->on_cpu) {
+			list_del(pos);
+			rq->nr_queued--;
+			t->on_rq = false;
+			t->cpu = self;
+			found = pos;
+			break;
+		}
+	}
+	spin_unlock_raw(&rq->lock);
+	return found;
+}
+
 /* The core of every switch. `preempt`: the thread was interrupted, not
  * going to sleep, so it stays runnable whatever its state says (it may be
  * between queueing itself on a wait queue and calling schedule). */
@@ -173,8 +208,10 @@ static void do_schedule(bool preempt)
 			prev->state = THREAD_RUNNING;   /* migrates below */
 	}
 	struct list_node *n = list_pop_head(&rq->queue);
+	if (!n)
+		n = steal(c->id);
 	struct thread *next = n ? list_entry(n, struct thread, run_node) : rq->idle;
-	if (n) {
+	if (n && next->cpu == c->id && next->on_rq) {
 		next->on_rq = false;
 		rq->nr_queued--;
 	}
@@ -214,7 +251,7 @@ void sched_finish_switch(struct thread *prev)
 	spin_unlock_raw(&rq->lock);
 	preempt_enable_no_resched();
 	if (dead)
-		thread_free(prev);
+		thread_reap(prev);
 }
 
 void schedule(void)
@@ -260,6 +297,16 @@ void sched_tick(void)
 	}
 	if (--t->slice_ticks <= 0 && READ_ONCE(rq->nr_queued))
 		c->need_resched = true;
+	/* Work waiting here while another CPU idles: nudge it to steal. */
+	if (READ_ONCE(rq->nr_queued) && (c->ticks & 3) == 0) {
+		for (unsigned int o = 0; o < MAX_CPUS; o++) {
+			struct cpu *oc = cpu_table[o];
+			if (oc && o != c->id && oc->online && oc->current == oc->idle) {
+				arch_send_resched(o);
+				break;
+			}
+		}
+	}
 }
 
 /* --- sleeping ----------------------------------------------------------- */

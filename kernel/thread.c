@@ -8,6 +8,8 @@
 #include <arch/trap.h>
 #include <kernel/heap.h>
 #include <kernel/panic.h>
+#include <kernel/printk.h>
+#include <kernel/arch.h>
 #include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <kernel/thread.h>
@@ -15,6 +17,29 @@
 
 static int next_tid = 1;
 static int live_threads;
+static spinlock_t all_lock = SPINLOCK_INIT("threads");
+static struct list_node all_threads = LIST_INIT(all_threads);
+
+void thread_dump(void)
+{
+	static const char *const states[] = { "running", "blocked", "dead" };
+	irqflags_t f = spin_lock_irqsave(&all_lock);
+	struct list_node *pos;
+	list_for_each(pos, &all_threads) {
+		struct thread *t = list_entry(pos, struct thread, all_node);
+		printk("  thread %d %-15s %-7s cpu %u%s%s\n", t->tid, t->comm, states[t->state],
+		       t->cpu, t->on_cpu ? " on-cpu" : "", t->on_rq ? " queued" : "");
+	}
+	spin_unlock_irqrestore(&all_lock, f);
+	for (unsigned int c = 0; c < MAX_CPUS; c++) {
+		struct cpu *p = cpu_table[c];
+		if (p)
+			printk("  cpu %u: current %s, irq_work %p, irqs %llu, nmis %llu, ticks %llu\n",
+			       c, p->current ? p->current->comm : "?", p->irq_work_list,
+			       p->irq_count, p->nmi_count, p->ticks);
+	}
+	arch_backtrace_all_cpus();
+}
 static struct thread boot_idle_thread;
 
 void kthread_entry(void);
@@ -50,6 +75,9 @@ static struct thread *thread_alloc(const char *name)
 	strlcpy(t->comm, name, sizeof(t->comm));
 	arch_fpu_init(t);
 	__atomic_fetch_add(&live_threads, 1, __ATOMIC_RELAXED);
+	irqflags_t f = spin_lock_irqsave(&all_lock);
+	list_add_tail(&all_threads, &t->all_node);
+	spin_unlock_irqrestore(&all_lock, f);
 	return t;
 }
 
@@ -101,9 +129,73 @@ void thread_exit(void)
 
 void thread_free(struct thread *t)
 {
+	irqflags_t f = spin_lock_irqsave(&all_lock);
+	list_del(&t->all_node);
+	spin_unlock_irqrestore(&all_lock, f);
 	vmap_free(t->kstack, KSTACK_PAGES);
 	kfree(t);
 	__atomic_fetch_sub(&live_threads, 1, __ATOMIC_RELAXED);
+}
+
+void thread_init_idle(struct cpu *c)
+{
+	struct thread *t = kzalloc(sizeof(*t));
+	if (!t)
+		panic("no memory for CPU %u's idle thread", c->id);
+	t->tid = 0;
+	t->state = THREAD_RUNNING;
+	t->on_cpu = true;
+	t->cpu = c->id;
+	t->cpu_mask = 1ull << c->id;
+	t->kstack = c->idle_stack;
+	t->kstack_top = (u64)c->idle_stack + KSTACK_PAGES * PAGE_SIZE;
+	t->comm[0] = 'i'; t->comm[1] = 'd'; t->comm[2] = 'l'; t->comm[3] = 'e';
+	t->comm[4] = '/'; t->comm[5] = (char)('0' + c->id % 10); t->comm[6] = 0;
+	list_init(&t->run_node);
+	list_init(&t->proc_node);
+	arch_fpu_init(t);
+	c->current = t;
+	sched_init_cpu();
+}
+
+/* Dead threads waiting to be freed, linked through run_node.next. */
+static struct thread *reap_list;
+static struct thread *reaper;
+
+void thread_reap(struct thread *t)
+{
+	struct thread *head = __atomic_load_n(&reap_list, __ATOMIC_RELAXED);
+	do {
+		t->run_node.next = (struct list_node *)head;
+	} while (!__atomic_compare_exchange_n(&reap_list, &head, t, true, __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
+	if (reaper)
+		thread_wake(reaper, WAKE_NORMAL);
+}
+
+static void reaper_main(void *arg)
+{
+	for (;;) {
+		thread_prepare_sleep();
+		struct thread *t = __atomic_exchange_n(&reap_list, NULL, __ATOMIC_ACQUIRE);
+		if (!t) {
+			sched_sleep(0);
+			continue;
+		}
+		thread_cancel_sleep();
+		while (t) {
+			struct thread *next = (struct thread *)t->run_node.next;
+			thread_free(t);
+			t = next;
+		}
+	}
+}
+
+void reaper_start(void)
+{
+	reaper = kthread_create("reaper", reaper_main, NULL);
+	if (!reaper)
+		panic("cannot start the reaper thread");
 }
 
 /* kmain's context becomes CPU 0's idle thread (its stack is the boot

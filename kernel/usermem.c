@@ -6,6 +6,7 @@
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <arch/mmu.h>
+#include <arch/irqflags.h>
 #include <arch/trap.h>
 #include <kernel/mm.h>
 #include <kernel/perf.h>
@@ -79,6 +80,12 @@ bool user_memory_fault(struct trap_frame *f, u64 addr)
 	struct process *p = current_proc();
 	if (!p || addr >= TASK_SIZE || this_cpu()->nmi_depth)
 		return false;
+	/* Only where the faulting code could have slept: with interrupts off
+	 * (or in an interrupt handler) a user access just fails, as Linux's
+	 * does with page faults disabled. */
+	if (!trap_irqs_were_on(f) || this_cpu()->irq_depth)
+		return false;
+	arch_irq_enable();
 	int code;
 	bool write = f->error_code & PF_WRITE;
 	perf_page_fault(addr, f);

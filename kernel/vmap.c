@@ -135,10 +135,17 @@ void *vmap_alloc(size_t pages, unsigned flags)
 void vmap_free(void *p, size_t pages)
 {
 	vaddr_t va = (vaddr_t)p;
-	for (size_t i = 0; i < pages; i++) {
-		paddr_t pa = vm_unmap(&kernel_aspace, va + i * PAGE_SIZE);
-		if (pa)
-			frame_free(pa);
+	paddr_t frames[16];
+	/* Unmap, one shootdown for the whole range, only then free frames. */
+	for (size_t done = 0; done < pages;) {
+		size_t n = MIN(pages - done, ARRAY_SIZE(frames));
+		for (size_t i = 0; i < n; i++)
+			frames[i] = vm_unmap_noflush(&kernel_aspace, va + (done + i) * PAGE_SIZE);
+		tlb_shootdown_range(&kernel_aspace, va + done * PAGE_SIZE, n);
+		for (size_t i = 0; i < n; i++)
+			if (frames[i])
+				frame_free(frames[i]);
+		done += n;
 	}
 	range_free(va, pages + 1);
 }
@@ -161,7 +168,8 @@ void vunmap_frames(void *p, size_t count)
 {
 	vaddr_t va = (vaddr_t)p;
 	for (size_t i = 0; i < count; i++)
-		vm_unmap(&kernel_aspace, va + i * PAGE_SIZE);
+		vm_unmap_noflush(&kernel_aspace, va + i * PAGE_SIZE);
+	tlb_shootdown_range(&kernel_aspace, va, count);
 	range_free(va, count + 1);
 }
 

@@ -12,6 +12,7 @@
 #include <kernel/printk.h>
 #include <kernel/spinlock.h>
 #include <kernel/vm.h>
+#include <kernel/percpu.h>
 
 #define PTE_P    (1ull << 0)
 #define PTE_W    (1ull << 1)
@@ -25,6 +26,12 @@
 #define PTE_ADDR 0x000ffffffffff000ull
 
 struct aspace kernel_aspace;
+static size_t kernel_table_frames;      /* page tables of the kernel half */
+
+size_t vm_kernel_table_frames(void)
+{
+	return READ_ONCE(kernel_table_frames);
+}
 static u64 pte_nx;              /* PTE_NX if the CPU supports it */
 /* Serialises page-table changes; user address spaces take their own
  * process lock above this one. */
@@ -83,6 +90,8 @@ static u64 *walk(paddr_t root, vaddr_t va, bool create)
 			paddr_t t = frame_alloc();
 			if (!t)
 				return NULL;
+			if (va >= USER_TOP)
+				kernel_table_frames++;  /* kept for good */
 			/* Leaf entries decide the permissions; tables allow all. */
 			*e = t | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
 		} else if (*e & PTE_PS) {
@@ -106,6 +115,19 @@ int vm_map(struct aspace *as, vaddr_t va, paddr_t pa, unsigned flags)
 		*pte = (pa & PTE_ADDR) | flags_to_pte(flags);
 	spin_unlock_irqrestore(&pt_lock, f);
 	return rc;
+}
+
+paddr_t vm_unmap_noflush(struct aspace *as, vaddr_t va)
+{
+	irqflags_t f = spin_lock_irqsave(&pt_lock);
+	u64 *pte = walk(as->root, va, false);
+	paddr_t pa = 0;
+	if (pte && (*pte & (PTE_P | PTE_PROTNONE))) {
+		pa = *pte & PTE_ADDR;
+		*pte = 0;
+	}
+	spin_unlock_irqrestore(&pt_lock, f);
+	return pa;
 }
 
 paddr_t vm_unmap(struct aspace *as, vaddr_t va)
@@ -209,10 +231,22 @@ void aspace_destroy(struct aspace *as)
 	as->root = 0;
 }
 
+/* Interrupts off (context switch). The CPU joins as's active set before
+ * loading it and leaves its old one after, so a shootdown that reads the
+ * set can never miss a CPU that might cache one of its translations. */
+static struct aspace *loaded[MAX_CPUS];
+
 void aspace_switch(struct aspace *as)
 {
-	if ((read_cr3() & PTE_ADDR) != as->root)
-		write_cr3(as->root);
+	unsigned int cpu = this_cpu_id();
+	struct aspace *old = loaded[cpu];
+	if (old == as && (read_cr3() & PTE_ADDR) == as->root)
+		return;
+	__atomic_fetch_or(&as->active_cpus, 1ull << cpu, __ATOMIC_SEQ_CST);
+	write_cr3(as->root);
+	if (old && old != as)
+		__atomic_fetch_and(&old->active_cpus, ~(1ull << cpu), __ATOMIC_SEQ_CST);
+	loaded[cpu] = as;
 }
 
 void tlb_flush_page(vaddr_t va)

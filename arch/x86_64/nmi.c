@@ -9,6 +9,8 @@
 #include <kernel/arch.h>
 #include <kernel/nmi.h>
 #include <kernel/percpu.h>
+#include <kernel/printk.h>
+#include <kernel/thread.h>
 
 #define MAX_NMI_HANDLERS 8
 static nmi_handler_t nmi_handlers[MAX_NMI_HANDLERS];
@@ -38,14 +40,37 @@ void nmi_unregister(nmi_handler_t h)
 			__atomic_store_n(&nmi_handlers[i], NULL, __ATOMIC_SEQ_CST);
 }
 
+volatile bool cpus_stopping;   /* panic: every other CPU halts on its NMI */
+static volatile u64 backtrace_wanted;   /* CPUs asked to print where they are */
+
+/* Print every CPU's backtrace (the others through an NMI, so even a CPU
+ * spinning with interrupts off answers). */
+void arch_backtrace_all_cpus(void);
+void arch_backtrace_all_cpus(void)
+{
+	for (unsigned int c = 0; c < MAX_CPUS; c++) {
+		if (!cpu_table[c] || !cpu_table[c]->online)
+			continue;
+		__atomic_fetch_or(&backtrace_wanted, 1ull << c, __ATOMIC_SEQ_CST);
+		arch_send_nmi(c);
+	}
+}
+
 void nmi_dispatch(struct trap_frame *f)
 {
 	struct cpu *c = this_cpu();
+	if (cpus_stopping)
+		arch_halt_forever();
 	/* Counted as non-preemptible too, so a preempt_enable() in a handler
 	 * (perf output) can never try to schedule from NMI context. */
 	c->preempt_count++;
 	c->nmi_depth++;
 	c->nmi_count++;
+	if (backtrace_wanted & (1ull << c->id)) {
+		__atomic_fetch_and(&backtrace_wanted, ~(1ull << c->id), __ATOMIC_SEQ_CST);
+		printk("CPU %u (%s) was at:\n", c->id, c->current ? c->current->comm : "?");
+		arch_print_backtrace_from(f->rip, f->rbp);
+	}
 	for (int i = 0; i < MAX_NMI_HANDLERS; i++) {
 		nmi_handler_t h = __atomic_load_n(&nmi_handlers[i], __ATOMIC_ACQUIRE);
 		if (h)

@@ -24,6 +24,9 @@
  *     too, and so on down the chain.
  *   Nobody waits for anybody, so an NMI that interrupts a producer between
  *   its cmpxchg and its publish simply leaves its own record to it.
+ *   Wakeups stay exact: a record is unpublished at its commit only while
+ *   its predecessor is, so the consumer cannot be waiting at it; the
+ *   predecessor publishes both before its own commit, which wakes it.
  *   Claiming a bit is an atomic test-and-clear, so of the owner (re-check)
  *   and the helper exactly one publishes a record. Bits cannot be stale from
  *   an older lap: a bit is cleared before producer_pos passes it, and only
@@ -39,10 +42,11 @@
  *   can reach a record another producer is still writing, whatever
  *   consumer_pos says. It is a lower bound, advanced lazily: only when the
  *   check fails does a producer scan committed headers from pending_pos up
- *   to producer_pos and cmpxchg the result in. A scan that raced with
- *   another one fails its cmpxchg and uses the winner's value; one that
- *   succeeds saw pending_pos unchanged, so nothing could be reserved over
- *   the headers it read.
+ *   to producer_pos and cmpxchg the result in. A scan that raced (with
+ *   another scan, or with a producer already reusing that space, reading
+ *   garbage like a seqlock reader) fails its cmpxchg and uses the winner's
+ *   value; one that succeeds saw pending_pos unchanged, so nothing could
+ *   have been reserved over the headers it read.
  *   Overwrite mode: the reservation moves overwrite_pos over whole old
  *   records until the new one fits (the same cmpxchg argument), before
  *   writing anything, and before publishing producer_pos.
@@ -56,6 +60,7 @@
  *   ...fill the sample...                STORE consumer_pos            (D)
  *   XCHG header len (clear BUSY)  (E)
  *   LOAD consumer_pos (wakeup)
+ *   (E is a release store under NO_WAKEUP or FORCE_WAKEUP: no decision.)
  *
  *   A pairs with D: space is reused only after the consumer is done with
  *   its bytes. B pairs with C: headers below producer_pos are written.
@@ -68,6 +73,10 @@
  *   re-reads producer_pos: of the two, at least one sees the other, so no
  *   record is left unpublished. (R) The bit set is a release and its
  *   claim an acquire: the helper reads a header written before the bit.
+ *   (E') The pending_pos and overwrite_pos scans load lengths with acquire
+ *   (pairing with E) and store their result with a release cmpxchg, which
+ *   reserve loads with acquire: a producer reusing space is ordered after
+ *   the producers of the records that were there.
  *
  *   User ring, the roles swap (user/libbpf/ringbuf.c is the producer):
  *   drain: prod = LOAD producer_pos (G), len = LOAD header len (H), read
@@ -348,15 +357,21 @@ static void rb_commit(void *sample, u64 flags, bool discard)
 
 	if (discard)
 		new_len |= BPF_RINGBUF_DISCARD_BIT;
+	if (flags & (BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP)) {
+		/* (E) without the wakeup decision: a release is enough (a
+		 * plain MOV on x86 instead of an XCHG). */
+		smp_store_release(&hdr->len, new_len);
+		if (flags & BPF_RB_FORCE_WAKEUP)
+			rb_wakeup(rb);
+		return;
+	}
 	/* (E): the sample before the cleared BUSY bit, and that store before
 	 * the consumer_pos load below; pairs with (F) and (D). */
 	__atomic_exchange_n(&hdr->len, new_len, __ATOMIC_SEQ_CST);
 
 	rec_pos = (u8 *)hdr - bpf_ringbuf_data(rb);
 	cons = smp_load_acquire(bpf_ringbuf_consumer(rb)) & rb->mask;
-	if (flags & BPF_RB_FORCE_WAKEUP)
-		rb_wakeup(rb);
-	else if (cons == rec_pos && !(flags & BPF_RB_NO_WAKEUP))
+	if (cons == rec_pos)
 		rb_wakeup(rb);   /* the consumer is waiting at this record */
 }
 

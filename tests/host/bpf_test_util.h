@@ -33,12 +33,18 @@ struct test_bpf_rb {
 	unsigned long *bitmap;
 	struct tbr_view user;     /* what user space maps */
 	unsigned long wakeups;
+	int efd;                  /* if > 0, an eventfd each wakeup signals */
 };
 
 static void tbr_wakeup(struct bpf_ringbuf *rb, void *arg)
 {
+	struct test_bpf_rb *t = arg;
+	u64 one = 1;
+
 	(void)rb;
-	__atomic_fetch_add(&((struct test_bpf_rb *)arg)->wakeups, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&t->wakeups, 1, __ATOMIC_RELAXED);
+	if (t->efd > 0 && write(t->efd, &one, sizeof(one)) < 0)
+		abort();
 }
 
 static inline unsigned long tbr_wakeups(struct test_bpf_rb *t)

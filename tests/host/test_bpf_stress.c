@@ -26,7 +26,7 @@
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define RECORDS 30000
 #else
-#define RECORDS 200000
+#define RECORDS 60000
 #endif
 #define NPROD 3
 #define NW (NPROD * 3)            /* thread, IRQ and NMI writer per producer */

@@ -239,7 +239,10 @@ static void test_timer_ticks(struct ktest *t)
 		cpu_relax();
 	u64 ticks = this_cpu()->ticks - k0;
 	u64 expect = hz / 5;
-	KT_EXPECT_GE(t, ticks, expect / 2);
+	/* Generous: an emulated CPU sharing a host core with others gets its
+	 * interrupts late (missed ticks are not replayed), but the tick must
+	 * neither stop nor run faster than configured. */
+	KT_EXPECT_GE(t, ticks, expect / 5);
 	KT_EXPECT_LE(t, ticks, expect * 3 / 2);
 	/* And none while interrupts are off. */
 	irqflags_t f = arch_irq_save();

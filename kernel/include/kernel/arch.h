@@ -40,6 +40,7 @@ u32 arch_cpu_apic_id(void);
 /* Frame-pointer backtrace from (rip, rbp); returns the number of frames. */
 int arch_backtrace_from(u64 rip, u64 rbp, u64 *pcs, int max);
 int arch_backtrace_here(u64 *pcs, int max);
+void arch_backtrace_all_cpus(void);     /* every CPU prints where it is */
 void arch_print_backtrace_from(u64 rip, u64 rbp);
 
 /* Tests only: call fn(arg); if it raises an exception, print the usual

@@ -10,6 +10,9 @@ struct irq_work {
 	struct irq_work *next;
 	void (*fn)(struct irq_work *w);
 	unsigned long state;    /* IRQ_WORK_PENDING | IRQ_WORK_BUSY */
+	/* The item may vanish as soon as fn has run (it lives on a waiter's
+	 * stack): nothing touches it after fn, and it is not tracked BUSY. */
+	bool transient;
 };
 
 #define IRQ_WORK_PENDING 1ul
@@ -21,6 +24,7 @@ static inline void irq_work_init(struct irq_work *w, void (*fn)(struct irq_work 
 	w->next = 0;
 	w->fn = fn;
 	w->state = 0;
+	w->transient = false;
 }
 
 /* Returns false if it was already pending (it will run once). */

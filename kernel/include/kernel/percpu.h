@@ -31,6 +31,7 @@ struct cpu {
 	u64 ticks;
 	struct trap_frame *irq_regs;    /* interrupted registers, in an IRQ */
 	void *sched;            /* scheduler's per-CPU run queue */
+	void *idle_stack;       /* AP: the stack its start-up code ran on */
 	struct arch_cpu arch;
 };
 

@@ -75,6 +75,21 @@ static inline void spin_unlock_irqrestore(spinlock_t *l, irqflags_t f)
 		preempt_schedule();
 }
 
+/* For locks never taken in interrupt context: interrupts stay on while
+ * waiting and while holding, so this CPU keeps answering IPIs (a holder
+ * may be waiting for a TLB shootdown to finish). */
+static inline void spin_lock(spinlock_t *l)
+{
+	preempt_disable();
+	spin_lock_raw(l);
+}
+
+static inline void spin_unlock(spinlock_t *l)
+{
+	spin_unlock_raw(l);
+	preempt_enable();
+}
+
 static inline bool spin_is_locked(spinlock_t *l)
 {
 	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) !=

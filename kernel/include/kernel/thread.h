@@ -34,6 +34,7 @@ struct thread {
 	int wake_reason;
 	struct list_node run_node;      /* run queue link */
 	struct list_node proc_node;     /* process's thread list */
+	struct list_node all_node;      /* every thread (diagnostics) */
 	struct process *proc;           /* NULL for kernel threads */
 	u8 *kstack;                     /* bottom (vmap, with a guard page) */
 	u64 kstack_top;
@@ -69,7 +70,13 @@ void thread_start(struct thread *t);            /* make runnable */
 void thread_exit(void) __attribute__((noreturn));
 void thread_free(struct thread *t);             /* after it is dead */
 void thread_init_boot(void);                    /* kmain becomes CPU 0's idle */
+void thread_init_idle(struct cpu *c);           /* an AP's start-up context */
+/* A dead thread, off its CPU: freed later by the reaper thread (freeing a
+ * stack may need TLB shootdowns, which need interrupts on). */
+void thread_reap(struct thread *t);
+void reaper_start(void);
 int thread_count(void);
+void thread_dump(void);                         /* print every thread */
 
 /* Arch: prepare a new thread's kernel stack so that switch_to lands in
  * thread_start_trampoline, which finishes the switch and then runs kfn or

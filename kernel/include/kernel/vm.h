@@ -14,6 +14,7 @@
 
 struct aspace {
 	paddr_t root;           /* top-level page table */
+	u64 active_cpus;        /* CPUs that have it loaded (TLB shootdowns) */
 };
 
 extern struct aspace kernel_aspace;
@@ -23,6 +24,10 @@ int vm_map(struct aspace *as, vaddr_t va, paddr_t pa, unsigned flags);
 /* Unmap one page; returns the frame it mapped, or 0 if none. The TLB entry
  * is invalidated on this CPU (and on others once SMP exists). */
 paddr_t vm_unmap(struct aspace *as, vaddr_t va);
+/* The same without the TLB shootdown: the caller batches one with
+ * tlb_shootdown_range() before reusing the frames. */
+paddr_t vm_unmap_noflush(struct aspace *as, vaddr_t va);
+void tlb_shootdown_range(struct aspace *as, vaddr_t start, size_t pages);
 /* Change the permissions of a mapped page; -ENOENT if not mapped. Flags 0
  * make the page inaccessible while keeping its frame (PROT_NONE): it then
  * counts as unmapped for vm_query but vm_unmap still returns the frame. */
@@ -36,6 +41,10 @@ void aspace_destroy(struct aspace *as);   /* frees page tables only */
 void aspace_switch(struct aspace *as);
 
 void vm_init(void);                        /* final kernel page tables */
+/* Frames used by page tables of the kernel half. They are never freed (a
+ * kernel virtual range used once keeps its tables), so leak checks count
+ * them as in use by the kernel itself. */
+size_t vm_kernel_table_frames(void);
 void tlb_flush_page(vaddr_t va);
 void tlb_flush_all(void);
 

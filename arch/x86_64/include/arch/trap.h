@@ -13,6 +13,8 @@ struct trap_frame {
 };
 
 static inline bool trap_from_user(const struct trap_frame *f) { return (f->cs & 3) == 3; }
+/* Were interrupts enabled in the interrupted code? */
+static inline bool trap_irqs_were_on(const struct trap_frame *f) { return f->rflags & (1ul << 9); }
 
 /* Exception vectors. */
 #define X86_DE 0
