@@ -184,9 +184,12 @@ static bool run_one(const char *name)
 	return st == 0;
 }
 
+void nmistorm_start(void);
+
 static void init_main(void *arg)
 {
 	char sel[512];
+	nmistorm_start();
 	if (cmdline_get("ktest", sel, sizeof(sel))) {
 		ktest_mode = true;
 		bool ok = ktest_run_selected(sel);

@@ -81,16 +81,26 @@ static struct thread *thread_alloc(const char *name)
 	return t;
 }
 
-struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg)
+struct thread *kthread_create_on(const char *name, void (*fn)(void *), void *arg,
+				 unsigned int cpu)
 {
 	struct thread *t = thread_alloc(name);
 	if (!t)
 		return NULL;
 	t->kfn = fn;
 	t->karg = arg;
+	if (cpu < MAX_CPUS) {
+		t->cpu_mask = 1ull << cpu;
+		t->cpu = cpu;
+	}
 	arch_thread_init_stack(t, false);
 	sched_enqueue_new(t);
 	return t;
+}
+
+struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg)
+{
+	return kthread_create_on(name, fn, arg, MAX_CPUS);
 }
 
 struct thread *thread_create_user(struct process *proc, const struct trap_frame *frame)

@@ -66,6 +66,7 @@ struct perf_event {
 	enum perf_state state;
 	bool active;                    /* counting now (task running, enabled) */
 	bool throttled;
+	unsigned int active_cpu;        /* where it counts, while active */
 	int cpu;                        /* -1: follows its task */
 	struct thread *task;            /* NULL: every task on cpu */
 	struct perf_event *leader;      /* group leader (itself if alone) */

@@ -22,6 +22,7 @@
 #include <kernel/nmi.h>
 #include <kernel/perf.h>
 #include <kernel/proc.h>
+#include <kernel/smp.h>
 #include <kernel/syscall.h>
 #include <kernel/thread.h>
 #include <ringtail/tracepoints.h>
@@ -259,6 +260,7 @@ void perf_event_start(struct perf_event *e)
 	u64 now = clock_ns();
 	e->tstamp_running = now;
 	e->throttled = false;
+	e->active_cpu = this_cpu_id();
 	list_add_tail(&cpu_state(this_cpu_id())->active, &e->active_node);
 	if (is_clock(e)) {
 		e->clock_last = now;
@@ -291,38 +293,6 @@ void perf_event_stop(struct perf_event *e)
 	perf_event_update_times(e, now);
 	e->tstamp_running = 0;
 	list_del(&e->active_node);
-}
-
-/* Is e's context running here right now? */
-static bool ctx_live(const struct perf_event *e)
-{
-	if (e->task)
-		return e->task == current_thread();
-	return e->cpu == (int)this_cpu_id();
-}
-
-void perf_enable(struct perf_event *e)
-{
-	irqflags_t f = arch_irq_save();
-	if (e->state == PERF_OFF) {
-		e->state = PERF_ON;
-		e->tstamp_enabled = clock_ns();
-		if (ctx_live(e))
-			perf_event_start(e);
-	}
-	arch_irq_restore(f);
-}
-
-void perf_disable(struct perf_event *e)
-{
-	irqflags_t f = arch_irq_save();
-	if (e->state == PERF_ON) {
-		perf_event_stop(e);
-		perf_event_update_times(e, clock_ns());
-		e->tstamp_enabled = 0;
-		e->state = PERF_OFF;
-	}
-	arch_irq_restore(f);
 }
 
 /* --- contexts ------------------------------------------------------------- */
@@ -373,54 +343,119 @@ void perf_source_destroy(struct perf_event *e)
 		WRITE_ONCE(perf_hooks_enabled, false);
 }
 
+/* Changing an event's state where its context lives.
+ *
+ * A per-CPU event lives on its CPU; a per-task event wherever its task
+ * runs. Each change runs, with interrupts off and the context's lock held,
+ * on the CPU where the event is (or may become) active, so starting and
+ * stopping always happen on the CPU whose timers, NMI slots and active list
+ * they touch. sched_in/out take the same lock, so a task switching in or
+ * out concurrently sees either the old or the new state, never half. */
+struct ctx_op {
+	struct perf_event *e;
+	void (*fn)(struct perf_event *e, bool live);
+	bool retry;
+};
+
+static spinlock_t *ctx_lock(struct perf_event *e)
+{
+	if (e->task)
+		return e->task->perf ? &e->task->perf->lock : NULL;
+	return &cpu_state((unsigned int)e->cpu)->lock;
+}
+
+static void ctx_op_here(void *arg)
+{
+	struct ctx_op *op = arg;
+	struct perf_event *e = op->e;
+	spinlock_t *lock = ctx_lock(e);
+	if (lock)
+		spin_lock_raw(lock);
+	if (e->active && e->active_cpu != this_cpu_id()) {
+		op->retry = true;       /* its task moved on meanwhile */
+	} else {
+		bool live = e->task ? e->task == current_thread()
+				    : e->cpu == (int)this_cpu_id();
+		op->fn(e, live);
+	}
+	if (lock)
+		spin_unlock_raw(lock);
+}
+
+static void ctx_apply(struct perf_event *e, void (*fn)(struct perf_event *e, bool live))
+{
+	struct ctx_op op = { e, fn, true };
+	while (op.retry) {
+		op.retry = false;
+		unsigned int target;
+		if (!e->task)
+			target = (unsigned int)e->cpu;
+		else if (e->active)
+			target = e->active_cpu;
+		else if (READ_ONCE(e->task->on_cpu))
+			target = READ_ONCE(e->task->cpu);
+		else
+			target = this_cpu_id();
+		smp_call(target, ctx_op_here, &op);
+	}
+}
+
+static void op_add(struct perf_event *e, bool live)
+{
+	list_add_tail(e->task ? &e->task->perf->events : &cpu_state((unsigned int)e->cpu)->events,
+		      &e->ctx_node);
+	if (live)
+		perf_event_start(e);
+}
+
+static void op_remove(struct perf_event *e, bool live)
+{
+	perf_event_stop(e);
+	if (list_linked(&e->ctx_node))
+		list_del(&e->ctx_node);
+}
+
+static void op_enable(struct perf_event *e, bool live)
+{
+	if (e->state != PERF_OFF)
+		return;
+	e->state = PERF_ON;
+	e->tstamp_enabled = clock_ns();
+	if (live)
+		perf_event_start(e);
+}
+
+static void op_disable(struct perf_event *e, bool live)
+{
+	if (e->state != PERF_ON)
+		return;
+	perf_event_stop(e);
+	perf_event_update_times(e, clock_ns());
+	e->tstamp_enabled = 0;
+	e->state = PERF_OFF;
+}
+
 void perf_ctx_add(struct perf_event *e)
 {
-	irqflags_t f;
 	if (e->state == PERF_ON)
 		e->tstamp_enabled = clock_ns();
-	if (e->task) {
-		struct perf_task_ctx *c = e->task->perf;
-		f = spin_lock_irqsave(&c->lock);
-		list_add_tail(&c->events, &e->ctx_node);
-		if (e->task == current_thread())
-			perf_event_start(e);
-		spin_unlock_irqrestore(&c->lock, f);
-	} else {
-		struct perf_cpu *pc = cpu_state((unsigned int)e->cpu);
-		f = spin_lock_irqsave(&pc->lock);
-		list_add_tail(&pc->events, &e->ctx_node);
-		if (e->cpu == (int)this_cpu_id())
-			perf_event_start(e);
-		else
-			perf_run_on_cpu(e->cpu, (void (*)(void *))perf_event_start, e);
-		spin_unlock_irqrestore(&pc->lock, f);
-	}
+	ctx_apply(e, op_add);
 }
 
 void perf_ctx_remove(struct perf_event *e)
 {
-	irqflags_t f;
-	spinlock_t *lock = NULL;
-	if (e->task && e->task->perf)
-		lock = &e->task->perf->lock;
-	else if (!e->task && e->cpu >= 0)
-		lock = &cpu_state((unsigned int)e->cpu)->lock;
-	if (lock)
-		f = spin_lock_irqsave(lock);
-	else
-		f = arch_irq_save();
-	if (e->active) {
-		if (e->task || e->cpu == (int)this_cpu_id())
-			perf_event_stop(e);
-		else
-			perf_run_on_cpu(e->cpu, (void (*)(void *))perf_event_stop, e);
-	}
-	if (list_linked(&e->ctx_node))
-		list_del(&e->ctx_node);
-	if (lock)
-		spin_unlock_irqrestore(lock, f);
-	else
-		arch_irq_restore(f);
+	if (e->task || list_linked(&e->ctx_node))
+		ctx_apply(e, op_remove);
+}
+
+void perf_enable(struct perf_event *e)
+{
+	ctx_apply(e, op_enable);
+}
+
+void perf_disable(struct perf_event *e)
+{
+	ctx_apply(e, op_disable);
 }
 
 /* --- hooks from the rest of the kernel ----------------------------------- */

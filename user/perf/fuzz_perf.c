@@ -197,6 +197,20 @@ static void sane_attr(struct perf_event_attr *a)
 	}
 }
 
+/* Timer and cycle events fire by time: a few dozen of them at the 10 us
+ * minimum would eat the CPU (on Linux too), so their periods stay >= 100 us
+ * and their frequencies <= 1 kHz. Everything else keeps its random period. */
+static void tame(struct perf_event_attr *a)
+{
+	if (!((a->type == PERF_TYPE_SOFTWARE && a->config <= PERF_COUNT_SW_TASK_CLOCK) ||
+	      a->type == PERF_TYPE_HARDWARE))
+		return;
+	if (a->freq)
+		a->sample_freq = a->sample_freq % 1000;
+	else if (a->sample_period && a->sample_period < 100000)
+		a->sample_period += 100000;
+}
+
 static void op_open(void)
 {
 	struct perf_event_attr *a;
@@ -209,6 +223,7 @@ static void op_open(void)
 		sane_attr(a);
 	else
 		fill_attr(a);
+	tame(a);
 	long ptr = sane || rnd() % 10 ? (long)a : (rnd() % 2 ? bad_ptr() : (long)(buf + 2 * PG - 40));
 	switch (rnd() % 6) {
 	case 0: pid = -1; break;

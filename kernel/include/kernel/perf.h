@@ -13,5 +13,3 @@ void perf_page_fault(u64 addr, const struct trap_frame *regs);
 void perf_sched_out(struct thread *prev, struct thread *next, bool preempt);
 void perf_sched_in(struct thread *next, struct thread *prev);
 void perf_thread_exit(struct thread *t);
-/* Run fn(arg) on cpu with interrupts off (now: the calling CPU only). */
-void perf_run_on_cpu(int cpu, void (*fn)(void *), void *arg);

@@ -64,6 +64,9 @@ static inline struct thread *current_thread(void) { return this_cpu()->current; 
 
 /* A kernel thread running fn(arg); it is made runnable at once. */
 struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg);
+/* The same, allowed to run only on `cpu`. */
+struct thread *kthread_create_on(const char *name, void (*fn)(void *), void *arg,
+				 unsigned int cpu);
 /* A user thread of proc; starts at frame's registers when woken. */
 struct thread *thread_create_user(struct process *proc, const struct trap_frame *frame);
 void thread_start(struct thread *t);            /* make runnable */
