@@ -75,6 +75,7 @@ include tests/rules.mk
 -include user/rules.mk
 include user/progs.mk
 -include user/perf/rules.mk
+include user/smp/rules.mk
 
 $(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
 

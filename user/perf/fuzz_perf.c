@@ -49,7 +49,7 @@ static u64 rnd(void)
 
 static int host;
 static long fds[NFD];
-static int fd_backward[NFD];
+static int fd_backward[NFD], fd_was_mapped[NFD];
 static struct mapping { u8 *base; size_t len; int check, backward, corrupt; struct perf_reader rd; } maps[NMAP];
 static u8 *buf, *hole, *work, *scratch;     /* buf: 2 pages then the hole */
 static long helper_tid, tps[5];
@@ -249,6 +249,7 @@ static void op_open(void)
 		RSYS(SYS_close, fds[slot]);
 	fds[slot] = r;
 	fd_backward[slot] = ptr == (long)a && a->write_backward;
+	fd_was_mapped[slot] = 0;
 	last_slot = slot;
 }
 
@@ -277,6 +278,10 @@ static void op_ioctl(void)
 		strcpy((char *)buf, PICK(((const char *[]){ "id == 1", "common_pid != 0", "x", "(" })));
 		arg = (long)buf;
 	}
+	if (req == PERF_EVENT_IOC_SET_OUTPUT)
+		for (int i = 0; i < NFD; i++)
+			if (fds[i] == fd)
+				fd_was_mapped[i] = 1;
 	account(RSYS(SYS_ioctl, fd, req, arg));
 }
 
@@ -318,11 +323,16 @@ static void op_mmap(void)
 	int slot = (int)(rnd() % NMAP), slot_fd = (int)(rnd() % NFD);
 	if (last_slot >= 0 && rnd() % 2)
 		slot_fd = last_slot;   /* map what was just opened */
-	long fd = rnd() % 8 ? fds[slot_fd] : any_fd();
+	long fd = rnd() % 8 || host ? fds[slot_fd] : any_fd();
 	size_t len = rnd() % 5 ? PICK(pages) * PG : rnd() % (70 * PG);
 	int prot = rnd() % 4 ? PROT_READ | (rnd() % 3 ? PROT_WRITE : 0) : (int)(rnd() % 8);
 	int flags = rnd() % 8 ? MAP_SHARED : PICK(((int[]){ MAP_PRIVATE, MAP_SHARED | MAP_POPULATE, 0, MAP_SHARED | MAP_LOCKED }));
 	long off = rnd() % 8 ? 0 : PICK(((long[]){ (long)PG, 1, -(long)PG, 2 * (long)PG }));
+	/* Linux makes mmap of an event that had a buffer before (mapped, or
+	 * SET_OUTPUT) wait for an RCU grace period, up to seconds on the host
+	 * VMs here: there, map each event at most once and never after. */
+	if (host && fd == fds[slot_fd] && fd_was_mapped[slot_fd])
+		return;
 	if (maps[slot].base) {
 		RSYS(SYS_munmap, maps[slot].base, maps[slot].len);
 		forget_map(slot);
@@ -330,6 +340,8 @@ static void op_mmap(void)
 	long r = account(RSYS(SYS_mmap, 0, len, prot, flags, fd, off));
 	if (r < 0 && r >= -4095)
 		return;
+	if (fd == fds[slot_fd])
+		fd_was_mapped[slot_fd] = 1;
 	maps[slot].base = (u8 *)r;
 	maps[slot].len = (len + PG - 1) & ~(PG - 1);
 	/* Reading is checked only for normal-mode forward/backward rings we
