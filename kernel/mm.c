@@ -111,6 +111,8 @@ static struct vma *split_vma(struct vma *v, u64 addr)
 	hi->start = addr;
 	if (v->kind == VMA_DEVICE)
 		hi->pgoff += (addr - v->start) / PAGE_SIZE;
+	if (v->ops && v->ops->open)
+		v->ops->open(hi);
 	v->end = addr;
 	v->next = hi;
 	return hi;
@@ -463,7 +465,9 @@ long mm_mprotect(u64 addr, u64 len, u64 prot)
 	for (struct vma *v = mm->vmas; v && !rc; v = v->next) {
 		if (v->start >= end || addr >= v->end)
 			continue;
-		if (vprot & ~v->maxprot)
+		if ((vprot & VM_EXEC) && v->ops && v->ops->noexec)
+			rc = -EPERM;
+		else if (vprot & ~v->maxprot)
 			rc = -EACCES;
 		else if (v->ops && v->ops->fixed_shape && (v->start < addr || v->end > end))
 			rc = -EINVAL;

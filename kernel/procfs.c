@@ -109,3 +109,48 @@ SYSCALL_DEFINE(openat)
 	}
 	return do_open(a1, a2);
 }
+
+/* The unlink family. Ringtail has no writable file system: the few names
+ * that exist cannot be removed, everything else does not exist. These
+ * calls exist for their syscall tracepoints (the BPF unlink demo) and
+ * answer as Linux would on such a tree. */
+#define AT_REMOVEDIR 0x200
+
+static long do_unlink(int dirfd, u64 upath, bool dir)
+{
+	char path[256];
+	long n = strncpy_from_user(path, upath, sizeof(path));
+	if (n < 0)
+		return n;
+	if (n == 0)
+		return -ENOENT;
+	if (path[0] != '/' && dirfd != AT_FDCWD) {
+		struct file *d = fd_get(dirfd);
+		if (!d)
+			return -EBADF;
+		file_put(d);
+		return -ENOTDIR;
+	}
+	if (!strcmp(path, "/") || !strcmp(path, "/proc"))
+		return dir ? -EBUSY : -EISDIR;          /* mount points */
+	if (!strcmp(path, "/proc/kallsyms"))
+		return dir ? -ENOTDIR : -EPERM;         /* procfs refuses */
+	return -ENOENT;
+}
+
+SYSCALL_DEFINE(unlink)
+{
+	return do_unlink(AT_FDCWD, a0, false);
+}
+
+SYSCALL_DEFINE(rmdir)
+{
+	return do_unlink(AT_FDCWD, a0, true);
+}
+
+SYSCALL_DEFINE(unlinkat)
+{
+	if (a2 & ~(u64)AT_REMOVEDIR)
+		return -EINVAL;
+	return do_unlink((int)a0, a1, a2 & AT_REMOVEDIR);
+}

@@ -154,9 +154,9 @@ void perf_enable(struct perf_event *e);
 void perf_disable(struct perf_event *e);
 bool perf_tracepoint_id_valid(u64 id);
 
-/* bpf_attach.c: built-in handlers (SET_BPF). */
+/* bpf_attach.c: built-in handlers attached to tracepoints (SET_BPF). */
+struct bpf_tp_ctx;
 long perf_attach_bpf(struct perf_event *e, int prog_fd);
 void perf_event_detach_bpf(struct perf_event *e);
-/* True if the handler consumed the sample (no record written). */
-bool perf_run_bpf(struct perf_event *e, const struct perf_sample *s);
-void perf_bpf_tracepoint(struct perf_event *e, const u64 *args);
+/* Run tracepoint id's programs: true if its samples are suppressed. */
+bool perf_bpf_tracepoint(u64 id, const struct bpf_tp_ctx *c);

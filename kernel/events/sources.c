@@ -26,6 +26,7 @@
 #include <kernel/syscall.h>
 #include <kernel/thread.h>
 #include <ringtail/tracepoints.h>
+#include "../bpf/bpf.h"
 #include "internal.h"
 
 struct perf_cpu {
@@ -110,8 +111,6 @@ static void overflow(struct perf_event *e, const struct perf_sample *s, bool fro
 	}
 	if (excluded(e, s))
 		return;
-	if (e->bpf_prog && perf_run_bpf(e, s))
-		return;                 /* a built-in handler consumed it */
 	perf_output_sample_record(e, s);
 }
 
@@ -510,8 +509,8 @@ void perf_page_fault(u64 addr, const struct trap_frame *regs)
 
 struct tp_hit {
 	u64 id_any, id_one;             /* the raw_syscalls id, the per-syscall id */
+	bool quiet_any, quiet_one;      /* a BPF program suppressed its samples */
 	const struct perf_sample *s;
-	const u64 *args;
 };
 
 static void tp_visit(struct perf_event *e, void *arg)
@@ -519,7 +518,8 @@ static void tp_visit(struct perf_event *e, void *arg)
 	struct tp_hit *h = arg;
 	if (!e->active || e->attr.type != PERF_TYPE_TRACEPOINT)
 		return;
-	if (e->attr.config != h->id_any && e->attr.config != h->id_one)
+	if ((e->attr.config != h->id_any || h->quiet_any) &&
+	    (e->attr.config != h->id_one || h->quiet_one))
 		return;
 	struct perf_sample s = *h->s;
 	/* The payload carries the event's own id in common_type. */
@@ -533,8 +533,6 @@ static void tp_visit(struct perf_event *e, void *arg)
 		*(u32 *)(raw + 12) = 0;
 	}
 	s.raw = raw;
-	if (e->bpf_prog)
-		perf_bpf_tracepoint(e, h->args);
 	perf_event_count(e, 1, &s, false);
 }
 
@@ -551,8 +549,18 @@ static void tracepoint_hit(struct trap_frame *f, u64 id_any, u64 id_one, const u
 	struct perf_sample s = {
 		.ip = f->rip, .user = true, .regs = f, .raw = raw, .raw_size = size + 8,
 	};
-	struct tp_hit h = { id_any, id_one, &s, payload + 1 };
-	for_each_here(tp_visit, &h);
+	/* Programs first: one returning 0 silences its tracepoint's events. */
+	bool enter = id_any == RT_TP_RAW_SYSCALLS_SYS_ENTER;
+	struct bpf_tp_ctx c = {
+		.nr = (s64)payload[0], .args = enter ? payload + 1 : NULL,
+		.ret = enter ? 0 : (s64)payload[1], .regs = f,
+	};
+	struct tp_hit h = { id_any, id_one, false, false, &s };
+	h.quiet_any = perf_bpf_tracepoint(id_any, &c);
+	if (id_one != ~0ull)
+		h.quiet_one = perf_bpf_tracepoint(id_one, &c);
+	if (!h.quiet_any || !h.quiet_one)
+		for_each_here(tp_visit, &h);
 }
 
 void trace_sys_enter(struct trap_frame *f, long nr)

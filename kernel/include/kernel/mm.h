@@ -19,8 +19,13 @@ struct vma_ops {
 	/* Page tables permissions of page `index` of the area given the
 	 * area's prot (a device may keep some pages read-only). NULL: prot. */
 	unsigned (*page_prot)(struct vma *v, u64 index, unsigned prot);
+	/* A split (partial munmap/mprotect) made v, a second area sharing
+	 * priv: take what close will give back. Called with mm->lock held. */
+	void (*open)(struct vma *v);
 	/* The area cannot be split (partial munmap/mprotect): -EINVAL. */
 	bool fixed_shape;
+	/* Never executable (Linux's noexec anon inodes): PROT_EXEC is EPERM. */
+	bool noexec;
 };
 
 struct vma {

@@ -73,6 +73,8 @@
 #define SYS_epoll_create 213
 #define SYS_openat 257
 #define SYS_unlinkat 263
+#define SYS_unlink 87
+#define SYS_rmdir 84
 
 #define NR_SYSCALLS 464
 

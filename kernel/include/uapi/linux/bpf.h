@@ -1,7 +1,7 @@
 /* The bpf(2) user ABI (x86_64, syscall 321) for what Ringtail implements:
  * BPF_MAP_CREATE of ring buffers and perf event arrays, BPF_PROG_LOAD of
  * built-in handlers, BPF_MAP_UPDATE_ELEM (perf event arrays) and
- * BPF_OBJ_GET_INFO_BY_FD (maps), the ring buffer record header and the
+ * BPF_OBJ_GET_INFO_BY_FD (maps and programs), the ring buffer record header and the
  * ringbuf helper flags. Every value and offset equals Linux's;
  * tests/host/test_bpf_uapi.c compares them with the system's header and,
  * for what Debian 12's 6.1 header predates, with the documented values.
@@ -152,6 +152,55 @@ union bpf_attr {
 		__u32 info_len;
 		__aligned_u64 info;
 	} info;
+} __attribute__((aligned(8)));
+
+#define BPF_TAG_SIZE 8
+
+/* BPF_OBJ_GET_INFO_BY_FD of a program. Ringtail fills type, id, name,
+ * load_time, gpl_compatible, run_cnt and the map ids (nr_map_ids and the
+ * user array at map_ids, in and out as Linux); there is no code, so the
+ * instruction and BTF fields read as zero. */
+struct bpf_prog_info {
+	__u32 type;
+	__u32 id;
+	__u8 tag[BPF_TAG_SIZE];
+	__u32 jited_prog_len;
+	__u32 xlated_prog_len;
+	__aligned_u64 jited_prog_insns;
+	__aligned_u64 xlated_prog_insns;
+	__u64 load_time;                /* ns since boot */
+	__u32 created_by_uid;
+	__u32 nr_map_ids;
+	__aligned_u64 map_ids;
+	char name[BPF_OBJ_NAME_LEN];
+	__u32 ifindex;
+	__u32 gpl_compatible : 1;
+	__u32 : 31;
+	__u64 netns_dev;
+	__u64 netns_ino;
+	__u32 nr_jited_ksyms;
+	__u32 nr_jited_func_lens;
+	__aligned_u64 jited_ksyms;
+	__aligned_u64 jited_func_lens;
+	__u32 btf_id;
+	__u32 func_info_rec_size;
+	__aligned_u64 func_info;
+	__u32 nr_func_info;
+	__u32 nr_line_info;
+	__aligned_u64 line_info;
+	__aligned_u64 jited_line_info;
+	__u32 nr_jited_line_info;
+	__u32 line_info_rec_size;
+	__u32 jited_line_info_rec_size;
+	__u32 nr_prog_tags;
+	__aligned_u64 prog_tags;
+	__u64 run_time_ns;
+	__u64 run_cnt;
+	__u64 recursion_misses;
+	__u32 verified_insns;
+	__u32 attach_btf_obj_id;
+	__u32 attach_btf_id;
+	__u32 : 32;
 } __attribute__((aligned(8)));
 
 struct bpf_map_info {

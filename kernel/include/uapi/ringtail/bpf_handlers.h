@@ -37,4 +37,29 @@ struct rt_kill_event {
 	__u64 cookie;
 };
 
+/* "rt_unlink_perf": fd_array[0] a BPF_MAP_TYPE_PERF_EVENT_ARRAY (key = CPU,
+ * value = a PERF_COUNT_SW_BPF_OUTPUT event of that CPU, as libbpf's
+ * perf_buffer__new fills it). Attach as rt_unlink_log. Per hit: the same
+ * struct rt_unlink_event, as the PERF_SAMPLE_RAW of a sample written to
+ * the event of the CPU the hit ran on (bpf_perf_event_output with
+ * BPF_F_CURRENT_CPU); a full perf buffer counts it in PERF_RECORD_LOST. */
+#define RT_HANDLER_UNLINK_PERF "rt_unlink_perf"
+
+/* Benchmark producers, Linux bench_ringbufs' BPF side. Attach to
+ * RT_TP_SYS_ENTER_GETPGID; call syscall(SYS_getpgid, batch, wakeup) to
+ * make batch records (1..RT_BENCH_MAX_BATCH). "rt_bench_rb": fd_array[0]
+ * a BPF_MAP_TYPE_RINGBUF; wakeup 0 submits with default flags, nonzero
+ * samples wakeups (FORCE_WAKEUP once that many bytes wait, NO_WAKEUP
+ * before). "rt_bench_pb": fd_array[0] a perf event array as
+ * rt_unlink_perf's; the record goes out as PERF_SAMPLE_RAW. */
+#define RT_HANDLER_BENCH_RB "rt_bench_rb"
+#define RT_HANDLER_BENCH_PB "rt_bench_pb"
+#define RT_BENCH_MAX_BATCH 1000
+struct rt_bench_event {
+	__s32 pid;
+	__s32 seq;
+	__s64 value;
+	char comm[16];
+};
+
 #endif

@@ -1,0 +1,99 @@
+/* bpf(2) objects inside the kernel: maps (ring buffers, user ring buffers,
+ * perf event arrays) and programs (Ringtail's built-in handlers, selected
+ * by name at BPF_PROG_LOAD since there is no BPF virtual machine).
+ *
+ *   map.c      map objects, ring memory (data pages mapped twice), the map
+ *              fd's mmap and poll, perf event arrays
+ *   prog.c     the handler table and its glue to tracepoint hits
+ *   syscall.c  bpf(2): attr checks and the commands
+ *
+ * Lifetime: a map is freed when its last fd, program and user mapping are
+ * gone; a program when its fd and every attachment are gone. Handlers run
+ * from tracepoint hits while holding neither, so detaching waits for
+ * handlers in flight (kernel/events/bpf_attach.c). */
+#pragma once
+#include <lib/types.h>
+#include <kernel/irq_work.h>
+#include <kernel/sched.h>
+#include <linux/bpf.h>
+#include "ringbuf.h"
+
+struct file;
+struct perf_event;
+struct trap_frame;
+
+#define BPF_PROG_MAX_MAPS 4
+
+struct bpf_map {
+	u32 type, key_size, value_size, max_entries, flags, id;
+	char name[BPF_OBJ_NAME_LEN];
+	int refs;
+	/* Ring buffers. */
+	struct bpf_ringbuf *rb;         /* the area, mapped twice */
+	paddr_t *frames;                /* area pages: 0-2, data, data again */
+	size_t nr_area_pages;
+	unsigned long *bitmap;
+	struct irq_work wake_work;      /* NMI-safe wakeup, see map.c */
+	struct waitq wait;
+	/* Perf event arrays: one perf event file per CPU (NULL: empty). */
+	struct file **events;
+};
+
+/* Context a handler gets from a tracepoint hit. */
+struct bpf_tp_ctx {
+	u64 id;                         /* the tracepoint (<ringtail/tracepoints.h>) */
+	s64 nr;                         /* the syscall number */
+	const u64 *args;                /* sys_enter: its six arguments */
+	s64 ret;                        /* sys_exit: its return value */
+	const struct trap_frame *regs;  /* the task's user registers */
+};
+
+struct bpf_prog;
+struct bpf_handler {
+	const char *name;
+	unsigned int nr_maps;
+	u32 map_types[BPF_PROG_MAX_MAPS];
+	/* 0: the hit's perf samples are suppressed (Linux: the program
+	 * returned 0); anything else lets them through. */
+	int (*run)(struct bpf_prog *p, const struct bpf_tp_ctx *c);
+};
+
+struct bpf_prog {
+	const struct bpf_handler *h;
+	struct bpf_map *maps[BPF_PROG_MAX_MAPS];
+	int refs;
+	u32 id;
+	char name[BPF_OBJ_NAME_LEN];
+	bool gpl;                       /* license string, for the info */
+	u64 load_time;                  /* ns since boot */
+	u64 run_cnt;                    /* hits handled */
+};
+
+/* map.c */
+long bpf_map_create(const union bpf_attr *attr, const char name[BPF_OBJ_NAME_LEN]);
+struct bpf_map *bpf_map_from_fd(int fd);         /* with a reference, or NULL */
+void bpf_map_get(struct bpf_map *m);
+void bpf_map_put(struct bpf_map *m);
+bool bpf_file_is_map(struct file *f);
+long bpf_map_update(struct bpf_map *m, u64 ukey, u64 uvalue, u64 flags);
+long bpf_map_delete(struct bpf_map *m, u64 ukey);
+/* The perf event of map slot cpu, with a reference; NULL if empty. */
+struct file *bpf_map_perf_event(struct bpf_map *m, u32 cpu);
+
+/* prog.c */
+const struct bpf_handler *bpf_handler_find(const char *name);
+long bpf_prog_install(struct bpf_prog *p);        /* an fd for it */
+struct bpf_prog *bpf_prog_from_fd(int fd);        /* with a reference, or NULL */
+struct bpf_prog *bpf_prog_from_file(struct file *f);  /* no reference; NULL if not one */
+void bpf_prog_get(struct bpf_prog *p);
+void bpf_prog_put(struct bpf_prog *p);
+int bpf_prog_run(struct bpf_prog *p, const struct bpf_tp_ctx *c);
+u32 bpf_next_id(void);
+
+/* kernel/events/bpf_attach.c: a BPF_F_CURRENT_CPU raw sample into the
+ * perf event (a PERF_COUNT_SW_BPF_OUTPUT event active on this CPU). */
+long perf_bpf_output(struct perf_event *e, const struct trap_frame *regs, const void *data,
+		     u32 size);
+/* Can e go in a perf event array? 0, or -EOPNOTSUPP (inherited events). */
+long perf_bpf_array_check(struct perf_event *e);
+struct perf_event *perf_event_from_file(struct file *f);
