@@ -70,6 +70,10 @@ struct bpf_prog {
 };
 
 /* map.c */
+/* A map as BPF_MAP_CREATE makes it, without an fd (kernel users, tests):
+ * NULL with *err = -errno on failure. Release with bpf_map_put. */
+struct bpf_map *bpf_map_alloc(const union bpf_attr *attr, const char name[BPF_OBJ_NAME_LEN],
+			      long *err);
 long bpf_map_create(const union bpf_attr *attr, const char name[BPF_OBJ_NAME_LEN]);
 struct bpf_map *bpf_map_from_fd(int fd);         /* with a reference, or NULL */
 void bpf_map_get(struct bpf_map *m);

@@ -141,7 +141,9 @@ static long perf_array_check(const union bpf_attr *attr)
 	return 0;
 }
 
-long bpf_map_create(const union bpf_attr *attr, const char name[BPF_OBJ_NAME_LEN])
+/* A map, checked as BPF_MAP_CREATE checks it; no fd. */
+struct bpf_map *bpf_map_alloc(const union bpf_attr *attr, const char name[BPF_OBJ_NAME_LEN],
+			      long *err)
 {
 	long rc;
 	switch (attr->map_type) {
@@ -155,11 +157,11 @@ long bpf_map_create(const union bpf_attr *attr, const char name[BPF_OBJ_NAME_LEN
 	default:
 		rc = -EINVAL;
 	}
-	if (rc)
-		return rc;
-	struct bpf_map *m = kzalloc(sizeof(*m));
-	if (!m)
-		return -ENOMEM;
+	struct bpf_map *m = rc ? NULL : kzalloc(sizeof(*m));
+	if (!m) {
+		*err = rc ? rc : -ENOMEM;
+		return NULL;
+	}
 	m->type = attr->map_type;
 	m->key_size = attr->key_size;
 	m->value_size = attr->value_size;
@@ -173,12 +175,26 @@ long bpf_map_create(const union bpf_attr *attr, const char name[BPF_OBJ_NAME_LEN
 	} else {
 		rc = ring_alloc(m, attr);        /* too large a ring: ENOMEM, as Linux */
 	}
-	struct file *f = rc ? NULL : file_alloc(&map_fops, m, O_RDWR);
-	if (!f) {
+	if (rc) {
 		bpf_map_put(m);
-		return rc ? rc : -ENOMEM;
+		*err = rc;
+		return NULL;
 	}
 	m->id = bpf_next_id();
+	return m;
+}
+
+long bpf_map_create(const union bpf_attr *attr, const char name[BPF_OBJ_NAME_LEN])
+{
+	long rc;
+	struct bpf_map *m = bpf_map_alloc(attr, name, &rc);
+	if (!m)
+		return rc;
+	struct file *f = file_alloc(&map_fops, m, O_RDWR);
+	if (!f) {
+		bpf_map_put(m);
+		return -ENOMEM;
+	}
 	f->mode = 0600;                 /* anon inode, as Linux */
 	int fd = fd_install(f, true);   /* bpf(2) fds are always close-on-exec */
 	if (fd < 0)
