@@ -72,6 +72,7 @@ include kernel/rules.mk
 include tests/rules.mk
 -include kernel/events/rules.mk
 -include kernel/bpf/rules.mk
+-include user/bpf/rules.mk
 -include user/rules.mk
 include user/progs.mk
 -include user/perf/rules.mk

@@ -3,7 +3,9 @@
  * (reserve a 16-byte sample, fill, submit), one consumer thread polling
  * with the library's consumer (user/libbpf ringbuf_process_ring) through
  * the user mapping; throughput is what the consumer receives. Refused
- * reservations are counted, not retried. Prints `bench <name> <v> <unit>`:
+ * reservations are counted, not retried. Prints `bench host_<name> <v>
+ * <unit>` (host_: the core on host threads; the unprefixed rb_Np/pb_1p
+ * figures are Ringtail's own, from user/bpf/bench_ringbuf.c):
  *   rb_<N>p_mrec_s        this core (lock-free reservation), N producers
  *   rb_<N>p_drop_mrec_s   reservations it refused meanwhile
  *   rb_lock_<N>p_mrec_s   the same with Linux's algorithm: reservation
@@ -251,19 +253,19 @@ int main(void)
 
 	printf("# %ld CPUs online\n", sysconf(_SC_NPROCESSORS_ONLN));
 	for (unsigned int i = 0; i < ARRAY_SIZE(nps); i++) {
-		printf("bench rb_%dp_mrec_s %.2f Mrec/s\n", nps[i], best_rb(nps[i], false, false, &d));
-		printf("bench rb_%dp_drop_mrec_s %.2f Mrec/s\n", nps[i], d);
+		printf("bench host_rb_%dp_mrec_s %.2f Mrec/s\n", nps[i], best_rb(nps[i], false, false, &d));
+		printf("bench host_rb_%dp_drop_mrec_s %.2f Mrec/s\n", nps[i], d);
 		fflush(stdout);
 	}
 	for (unsigned int i = 0; i < ARRAY_SIZE(nps); i++) {
-		printf("bench rb_lock_%dp_mrec_s %.2f Mrec/s\n", nps[i], best_rb(nps[i], true, false, &d));
+		printf("bench host_rb_lock_%dp_mrec_s %.2f Mrec/s\n", nps[i], best_rb(nps[i], true, false, &d));
 		fflush(stdout);
 	}
 	/* Producers alone: the reservation path's own scaling, N producers on
 	 * N CPUs (this host permitting). */
 	for (unsigned int i = 0; i < 2; i++) {
-		printf("bench rb_solo_%dp_mrec_s %.2f Mrec/s\n", nps[i], best_rb(nps[i], false, true, &d));
-		printf("bench rb_lock_solo_%dp_mrec_s %.2f Mrec/s\n", nps[i],
+		printf("bench host_rb_solo_%dp_mrec_s %.2f Mrec/s\n", nps[i], best_rb(nps[i], false, true, &d));
+		printf("bench host_rb_lock_solo_%dp_mrec_s %.2f Mrec/s\n", nps[i],
 		       best_rb(nps[i], true, true, &d));
 		fflush(stdout);
 	}
@@ -272,6 +274,6 @@ int main(void)
 
 		best = v > best ? v : best;
 	}
-	printf("bench pb_1p_mrec_s %.2f Mrec/s\n", best);
+	printf("bench host_pb_1p_mrec_s %.2f Mrec/s\n", best);
 	return 0;
 }
