@@ -1,7 +1,7 @@
 # kernel/bpf/: the BPF ring buffer core, the libbpf-compatible user library
 # (user/libbpf) and their host tests, plan tests/plans/bpf.plan.
 KERNEL_C += kernel/bpf/ringbuf.c kernel/bpf/handlers.c kernel/bpf/map.c kernel/bpf/prog.c \
-            kernel/bpf/syscall.c
+            kernel/bpf/syscall.c kernel/bpf/tests/ringbuf_ktest.c kernel/bpf/bench.c
 
 BPF_RB_SRCS := kernel/bpf/ringbuf.c kernel/bpf/handlers.c
 BPF_CFLAGS := -Ikernel/include/uapi -D_GNU_SOURCE
