@@ -59,7 +59,7 @@ void arch_perf_nmi_source(u32 hz);   /* arch/x86_64/ioapic.c */
 
 #define RB_FLAG_BITS (BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT)
 #define MAXP (2 * MAX_CPUS)           /* producers: threads, then NMIs (by CPU) */
-#define SEQ_MAX (1u << 18)               /* records per producer, at most */
+#define SEQ_MAX (1u << 18)            /* records per producer, at most */
 #define REC_MIN 16u
 #define REC_MAX 80u                   /* sample bytes */
 #define REC_MAGIC 0x52425400u         /* "RBT\0" | producer id */
