@@ -259,6 +259,10 @@ SYSCALL_DEFINE(clone)
 		thread_free(t);
 		return -EFAULT;
 	}
+	if (perf_thread_fork(self, t)) {        /* attr.inherit events */
+		thread_free(t);
+		return -ENOMEM;
+	}
 	irqflags_t f = spin_lock_irqsave(&p->lock);
 	bool dying = p->exiting;
 	if (!dying) {

@@ -60,11 +60,14 @@ static void rb_wakeup(struct perf_buffer *core, void *arg)
 }
 
 /* Where e's records go now: its own buffer, or its SET_OUTPUT target's
- * (which may have been mapped after the redirection). The target holds a
+ * (which may have been mapped after the redirection); an inherited copy's
+ * go where its original's go. The target holds a
  * reference on its buffer for as long as it exists, and e holds one on
  * the target. */
 struct perf_rb *perf_event_rb(struct perf_event *e)
 {
+	if (e->parent)
+		e = e->parent;          /* inherited copies write to the original's */
 	struct perf_rb *rb = READ_ONCE(e->rb);
 	if (!rb && e->output)
 		rb = READ_ONCE(e->output->rb);
@@ -193,6 +196,8 @@ long perf_mmap(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned prot, 
 		return -EINVAL;         /* a private copy of a buffer makes no sense */
 	if (off != 0)
 		return -EINVAL;         /* offset 0 only: there is no AUX area */
+	if (e->attr.inherit && e->cpu == -1)
+		return -EINVAL;         /* Linux: all threads in one buffer would not scale */
 	u64 pages = len / PAGE_SIZE;
 	u64 nr_data = pages - 1;
 	if (pages == 0 || (nr_data && !IS_POW2(nr_data)) || nr_data > PERF_RB_MAX_PAGES)

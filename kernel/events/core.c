@@ -45,6 +45,8 @@ void perf_event_put(struct perf_event *e)
 		perf_event_put(e->output);
 	if (e->leader != e)
 		perf_event_put(e->leader);
+	if (e->parent)
+		perf_event_put(e->parent);
 	kfree(e);
 }
 
@@ -108,6 +110,14 @@ static long check_attr(const struct perf_event_attr *a)
 		return -EINVAL;
 	}
 	if (a->sigtrap && !a->remove_on_exec)
+		return -EINVAL;
+	if (a->inherit_thread && !a->inherit)
+		return -EINVAL;
+	if (a->remove_on_exec && a->enable_on_exec)
+		return -EINVAL;
+	/* Linux 6.12: sampled counts of inherited events are per thread, so
+	 * the sample must say which thread. */
+	if (a->inherit && (a->sample_type & PERF_SAMPLE_READ) && !(a->sample_type & PERF_SAMPLE_TID))
 		return -EINVAL;
 	if (a->aux_output || a->aux_sample_size || a->use_clockid)
 		return -EINVAL;
@@ -173,8 +183,8 @@ static struct thread *find_thread(int tid)
 	return found;
 }
 
-static struct perf_event *event_alloc(const struct perf_event_attr *attr, int cpu,
-				      struct thread *task)
+struct perf_event *perf_event_alloc(const struct perf_event_attr *attr, int cpu,
+				    struct thread *task)
 {
 	struct perf_event *e = kzalloc(sizeof(*e));
 	if (!e)
@@ -189,6 +199,8 @@ static struct perf_event *event_alloc(const struct perf_event_attr *attr, int cp
 	list_init(&e->siblings);
 	list_init(&e->sibling_node);
 	list_init(&e->ctx_node);
+	list_init(&e->children);
+	list_init(&e->child_node);
 	waitq_init(&e->wait, "perf-event");
 	if (attr->freq)
 		e->period = attr->sample_freq ? 1 : 0;  /* adjusted at each tick */
@@ -252,7 +264,7 @@ SYSCALL_DEFINE(perf_event_open)
 			goto out;
 		}
 	}
-	struct perf_event *e = event_alloc(&attr, cpu, task);
+	struct perf_event *e = perf_event_alloc(&attr, cpu, task);
 	if (!e) {
 		rc = -ENOMEM;
 		goto out;
@@ -323,9 +335,8 @@ u64 perf_event_read_count(struct perf_event *e)
 static long perf_read(struct file *f, u64 ubuf, size_t len)
 {
 	struct perf_event *e = f->priv, *leader = e->leader;
-	u64 fmt = e->attr.read_format, buf[64];
+	u64 fmt = e->attr.read_format, buf[64], en, run;
 	size_t n = 0;
-	perf_event_read_count(e);
 	if (fmt & PERF_FORMAT_GROUP) {
 		struct perf_event *members[16];
 		int m = 0;
@@ -334,24 +345,25 @@ static long perf_read(struct file *f, u64 ubuf, size_t len)
 		list_for_each(pos, &leader->siblings)
 			if (m < 16)
 				members[m++] = list_entry(pos, struct perf_event, sibling_node);
+		u64 first = perf_event_read_total(leader, &en, &run);
 		buf[n++] = (u64)m;
 		if (fmt & PERF_FORMAT_TOTAL_TIME_ENABLED)
-			buf[n++] = leader->time_enabled;
+			buf[n++] = en;
 		if (fmt & PERF_FORMAT_TOTAL_TIME_RUNNING)
-			buf[n++] = leader->time_running;
+			buf[n++] = run;
 		for (int i = 0; i < m; i++) {
-			buf[n++] = perf_event_read_count(members[i]);
+			buf[n++] = i ? perf_event_read_total(members[i], NULL, NULL) : first;
 			if (fmt & PERF_FORMAT_ID)
 				buf[n++] = members[i]->id;
 			if (fmt & PERF_FORMAT_LOST)
 				buf[n++] = local_read(&members[i]->lost_samples);
 		}
 	} else {
-		buf[n++] = local_read(&e->count);
+		buf[n++] = perf_event_read_total(e, &en, &run);
 		if (fmt & PERF_FORMAT_TOTAL_TIME_ENABLED)
-			buf[n++] = e->time_enabled;
+			buf[n++] = en;
 		if (fmt & PERF_FORMAT_TOTAL_TIME_RUNNING)
-			buf[n++] = e->time_running;
+			buf[n++] = run;
 		if (fmt & PERF_FORMAT_ID)
 			buf[n++] = e->id;
 		if (fmt & PERF_FORMAT_LOST)
@@ -363,17 +375,24 @@ static long perf_read(struct file *f, u64 ubuf, size_t len)
 	return copy_to_user(ubuf, buf, bytes) ? -EFAULT : (long)bytes;
 }
 
+/* fn on e and its inherited copies. */
+static void for_family(struct perf_event *e, void (*fn)(struct perf_event *))
+{
+	fn(e);
+	perf_inherit_for_each(e, fn);
+}
+
 static void for_group(struct perf_event *e, bool group, void (*fn)(struct perf_event *))
 {
 	if (!group) {
-		fn(e);
+		for_family(e, fn);
 		return;
 	}
 	struct perf_event *leader = e->leader;
-	fn(leader);
+	for_family(leader, fn);
 	struct list_node *pos;
 	list_for_each(pos, &leader->siblings)
-		fn(list_entry(pos, struct perf_event, sibling_node));
+		for_family(list_entry(pos, struct perf_event, sibling_node), fn);
 }
 
 static void reset_one(struct perf_event *e)
@@ -452,6 +471,7 @@ static long perf_ioctl(struct file *f, unsigned int cmd, u64 arg)
 static void perf_release(struct file *f)
 {
 	struct perf_event *e = f->priv;
+	perf_inherit_release(e);
 	perf_ctx_remove(e);
 	perf_source_destroy(e);
 	/* A group leader going away leaves its members as singletons. */

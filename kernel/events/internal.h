@@ -6,6 +6,8 @@
  *   output.c   building and writing records (samples, LOST, THROTTLE...)
  *   sources.c  what produces events: clocks, page faults, context switches,
  *              syscall tracepoints, NMI-driven cycles; throttling
+ *   inherit.c  attr.inherit: copies of events in new threads
+ *   bpf_attach.c  built-in BPF handlers on tracepoints
  *
  * Locking: an event's fields that change after creation (state, output
  * buffer) change under its context's lock with interrupts off, on the CPU
@@ -93,6 +95,13 @@ struct perf_event {
 	struct ktimer hrtimer;          /* clock events */
 	u64 clock_last;                 /* clock events: last update (ns) */
 	u64 cycles_last;                /* cycles event: TSC at the last update */
+	/* attr.inherit (inherit.c): a copy points at its original; the
+	 * original lists its copies and keeps the totals of exited ones. */
+	struct perf_event *parent;
+	struct list_node children;
+	struct list_node child_node;
+	u64 child_count, child_time_enabled, child_time_running;
+
 	struct trap_frame *regs_hint;
 	void *bpf_prog;                 /* a built-in handler attached (SET_BPF) */
 	u64 throttle_hits;
@@ -118,6 +127,8 @@ struct perf_sample {
 };
 
 /* core.c */
+struct perf_event *perf_event_alloc(const struct perf_event_attr *attr, int cpu,
+				    struct thread *task);
 void perf_event_get(struct perf_event *e);
 void perf_event_put(struct perf_event *e);
 struct perf_event *perf_event_from_file(struct file *f);
@@ -153,6 +164,18 @@ void perf_ctx_remove(struct perf_event *e);
 void perf_enable(struct perf_event *e);
 void perf_disable(struct perf_event *e);
 bool perf_tracepoint_id_valid(u64 id);
+
+/* inherit.c: attr.inherit (perf_thread_fork is in <kernel/perf.h>). */
+bool perf_inherit_exit(struct perf_event *c);
+void perf_inherit_destroy(struct perf_event *c);
+void perf_inherit_release(struct perf_event *o);
+void perf_inherit_for_each(struct perf_event *o, void (*fn)(struct perf_event *));
+u64 perf_event_read_total(struct perf_event *e, u64 *enabled, u64 *running);
+/* The id records of e carry: its original's, for an inherited copy. */
+static inline u64 perf_primary_id(const struct perf_event *e)
+{
+	return e->parent ? e->parent->id : e->id;
+}
 
 /* bpf_attach.c: built-in handlers attached to tracepoints (SET_BPF). */
 struct bpf_tp_ctx;

@@ -48,20 +48,20 @@ static int fill_id(const struct perf_event *e, u64 *w, u64 now)
 	if (st & PERF_SAMPLE_TIME)
 		w[n++] = now;
 	if (st & PERF_SAMPLE_ID)
-		w[n++] = e->id;
+		w[n++] = perf_primary_id(e);
 	if (st & PERF_SAMPLE_STREAM_ID)
 		w[n++] = e->id;
 	if (st & PERF_SAMPLE_CPU)
 		w[n++] = this_cpu_id();
 	if (st & PERF_SAMPLE_IDENTIFIER)
-		w[n++] = e->id;
+		w[n++] = perf_primary_id(e);
 	return n;
 }
 
 static void output_ctx(const struct perf_event *e, struct perf_output_ctx *ctx, u64 *idbuf,
 		       bool sample)
 {
-	ctx->id = e->id;
+	ctx->id = perf_primary_id(e);
 	ctx->sample_id = NULL;
 	ctx->sample_id_size = 0;
 	if (e->attr.sample_id_all) {
@@ -125,7 +125,7 @@ static int fill_read(const struct perf_event *e, u64 *w)
 		for (int i = 0; i < members; i++) {
 			w[n++] = local_read((local_t *)&m->count);
 			if (f & PERF_FORMAT_ID)
-				w[n++] = m->id;
+				w[n++] = perf_primary_id(m);
 			if (f & PERF_FORMAT_LOST)
 				w[n++] = local_read((local_t *)&m->lost_samples);
 			pos = pos->next;
@@ -140,7 +140,7 @@ static int fill_read(const struct perf_event *e, u64 *w)
 	if (f & PERF_FORMAT_TOTAL_TIME_RUNNING)
 		w[n++] = e->time_running;
 	if (f & PERF_FORMAT_ID)
-		w[n++] = e->id;
+		w[n++] = perf_primary_id(e);
 	if (f & PERF_FORMAT_LOST)
 		w[n++] = local_read((local_t *)&e->lost_samples);
 	return n;
@@ -185,7 +185,7 @@ void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s
 	int n = 0;
 	struct thread *t = current_thread();
 	if (st & PERF_SAMPLE_IDENTIFIER)
-		w[n++] = e->id;
+		w[n++] = perf_primary_id(e);
 	if (st & PERF_SAMPLE_IP)
 		w[n++] = s->ip;
 	if (st & PERF_SAMPLE_TID)
@@ -195,7 +195,7 @@ void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s
 	if (st & PERF_SAMPLE_ADDR)
 		w[n++] = s->addr;
 	if (st & PERF_SAMPLE_ID)
-		w[n++] = e->id;
+		w[n++] = perf_primary_id(e);
 	if (st & PERF_SAMPLE_STREAM_ID)
 		w[n++] = e->id;
 	if (st & PERF_SAMPLE_CPU)
@@ -255,7 +255,7 @@ static void output_simple(struct perf_event *e, u32 type, u16 misc, const u64 *w
 /* { header; u64 time; u64 id; u64 stream_id; sample_id } */
 void perf_output_throttle(struct perf_event *e, bool throttle)
 {
-	u64 w[3] = { clock_ns(), e->id, e->id };
+	u64 w[3] = { clock_ns(), perf_primary_id(e), e->id };
 	output_simple(e, throttle ? PERF_RECORD_THROTTLE : PERF_RECORD_UNTHROTTLE, 0, w, 3);
 }
 

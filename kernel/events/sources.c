@@ -283,13 +283,13 @@ void perf_event_stop(struct perf_event *e)
 		nmi_slot_set(e, false);
 		local_add(cycles_take(e), &e->count);
 	}
+	perf_event_update_times(e, now);       /* while still active: running time */
 	e->active = false;
 	if (is_clock(e)) {
 		ktimer_cancel(&e->hrtimer);
 		local_add(now - e->clock_last, &e->count);
 		e->clock_last = now;
 	}
-	perf_event_update_times(e, now);
 	e->tstamp_running = 0;
 	list_del(&e->active_node);
 }
@@ -316,6 +316,13 @@ static struct perf_task_ctx *task_ctx(struct thread *t, bool create)
 
 int perf_source_init(struct perf_event *e)
 {
+	/* The NMI handler stays registered once installed: it finds nothing
+	 * to do while no cycles event is active. */
+	static bool nmi_installed;
+	if (!__atomic_exchange_n(&nmi_installed, true, __ATOMIC_RELAXED) && nmi_register(perf_nmi)) {
+		__atomic_store_n(&nmi_installed, false, __ATOMIC_RELAXED);
+		return -ENOMEM;         /* the NMI handler table is full */
+	}
 	if (is_clock(e))
 		ktimer_init(&e->hrtimer, clock_fire, e);
 	if (e->task) {
@@ -326,10 +333,8 @@ int perf_source_init(struct perf_event *e)
 	if (e->attr.type == PERF_TYPE_TRACEPOINT &&
 	    __atomic_add_fetch(&nr_tracepoint_events, 1, __ATOMIC_RELAXED) == 1)
 		WRITE_ONCE(syscall_trace_enabled, true);
-	if (__atomic_add_fetch(&nr_events, 1, __ATOMIC_RELAXED) == 1) {
-		nmi_register(perf_nmi);
+	if (__atomic_add_fetch(&nr_events, 1, __ATOMIC_RELAXED) == 1)
 		WRITE_ONCE(perf_hooks_enabled, true);
-	}
 	return 0;
 }
 
@@ -383,6 +388,8 @@ static void ctx_op_here(void *arg)
 
 static void ctx_apply(struct perf_event *e, void (*fn)(struct perf_event *e, bool live))
 {
+	if (!e->task && e->cpu < 0)
+		return;                 /* its task has exited: no context left */
 	struct ctx_op op = { e, fn, true };
 	while (op.retry) {
 		op.retry = false;
@@ -641,6 +648,8 @@ void perf_thread_exit(struct thread *t)
 	struct perf_task_ctx *c = t->perf;
 	if (!c)
 		return;
+	struct list_node dead;          /* inherited copies to destroy */
+	list_init(&dead);
 	irqflags_t f = spin_lock_irqsave(&c->lock);
 	struct list_node *pos, *tmp;
 	list_for_each_safe(pos, tmp, &c->events) {
@@ -650,11 +659,21 @@ void perf_thread_exit(struct thread *t)
 		e->state = PERF_DEAD;
 		e->task = NULL;
 		list_del(&e->ctx_node);
-		perf_event_wakeup(e);
+		if (e->parent) {
+			/* A copy: its counts go to the original, and it goes. */
+			if (perf_inherit_exit(e))
+				list_add_tail(&dead, &e->ctx_node);
+		} else {
+			perf_event_wakeup(e);
+		}
 	}
 	t->perf = NULL;
 	spin_unlock_irqrestore(&c->lock, f);
 	kfree(c);
+	list_for_each_safe(pos, tmp, &dead) {
+		list_del(pos);
+		perf_inherit_destroy(list_entry(pos, struct perf_event, ctx_node));
+	}
 }
 
 /* Every tick: lift throttling, retune frequency-mode periods. */

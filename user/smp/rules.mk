@@ -12,3 +12,14 @@ $(SMP_TEST_BINS): $(BUILD)/user/%: user/smp/%.c user/smp/smp_util.h lib/perf_rea
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
 	$(Q)$(MUSLCC) $(SMP_CFLAGS) $< lib/perf_reader.c -o $@
+
+# attr.inherit across threads: uses the perf programs' helpers (user/perf).
+INHERIT_TEST := $(BUILD)/user/test_perf_inherit
+USER_PROGS += $(INHERIT_TEST)
+ISO_MODULES += $(INHERIT_TEST)
+
+$(INHERIT_TEST): user/smp/test_perf_inherit.c user/perf/perf_util.c user/perf/perf_util.h \
+		 lib/perf_reader.c $(wildcard user/lib/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	$(Q)$(MUSLCC) $(filter-out -D_GNU_SOURCE,$(SMP_CFLAGS)) -Iuser/perf $< user/perf/perf_util.c lib/perf_reader.c -o $@

@@ -13,3 +13,6 @@ void perf_page_fault(u64 addr, const struct trap_frame *regs);
 void perf_sched_out(struct thread *prev, struct thread *next, bool preempt);
 void perf_sched_in(struct thread *next, struct thread *prev);
 void perf_thread_exit(struct thread *t);
+/* clone: copy parent's inheritable events into child before it runs;
+ * 0 or -ENOMEM. */
+int perf_thread_fork(struct thread *parent, struct thread *child);
