@@ -62,7 +62,8 @@ void bpf_map_put(struct bpf_map *m)
 	if (__atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	if (m->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
-		for (u32 i = 0; i < m->max_entries; i++)
+		/* events is NULL when its allocation failed (bpf_map_alloc). */
+		for (u32 i = 0; m->events && i < m->max_entries; i++)
 			if (m->events[i])
 				file_put(m->events[i]);
 		kfree(m->events);

@@ -62,11 +62,17 @@ static long map_create(const union bpf_attr *attr)
 	return bpf_map_create(attr, name);
 }
 
-/* Map element commands: only perf event arrays have elements. */
+/* Map element commands: only perf event arrays have elements. Linux's
+ * order: attr, lookup flags, the fd, the map's access from user space
+ * (BPF_F_RDONLY / BPF_F_WRONLY at creation: EPERM), BPF_F_LOCK (no map
+ * here has a spin lock: EINVAL), then the map's own checks. */
+#define BPF_F_LOCK 4
 static long map_elem(int cmd, const union bpf_attr *attr)
 {
 	size_t end = cmd == BPF_MAP_DELETE_ELEM ? ATTR_END(key) : ATTR_END(flags);
 	if (!tail_zero(attr, end))
+		return -EINVAL;
+	if (cmd == BPF_MAP_LOOKUP_ELEM && (attr->flags & ~(u64)BPF_F_LOCK))
 		return -EINVAL;
 	struct file *f = fd_get((int)attr->map_fd);
 	if (!f)
@@ -76,7 +82,16 @@ static long map_elem(int cmd, const union bpf_attr *attr)
 		return -EINVAL;
 	}
 	struct bpf_map *m = f->priv;
+	u32 deny = cmd == BPF_MAP_LOOKUP_ELEM ? BPF_F_WRONLY : BPF_F_RDONLY;
 	long rc;
+	if (m->flags & deny) {
+		file_put(f);
+		return -EPERM;
+	}
+	if (cmd != BPF_MAP_DELETE_ELEM && (attr->flags & BPF_F_LOCK)) {
+		file_put(f);
+		return -EINVAL;
+	}
 	switch (cmd) {
 	case BPF_MAP_UPDATE_ELEM:
 		rc = bpf_map_update(m, attr->key, attr->value, attr->flags);
@@ -102,8 +117,12 @@ static long prog_load(const union bpf_attr *attr)
 		return -EINVAL;         /* the only kind of handler there is */
 	if (attr->insn_cnt || attr->insns)
 		return -EINVAL;         /* no BPF virtual machine: handlers only */
-	if (strncpy_from_user(license, attr->license, sizeof(license)) < 0)
+	/* As Linux: at most 127 bytes are read; a longer license is cut, not
+	 * refused (only a fault is EFAULT). */
+	long lic = strncpy_from_user(license, attr->license, sizeof(license) - 1);
+	if (lic < 0 && lic != -ENAMETOOLONG)
 		return -EFAULT;
+	license[sizeof(license) - 1] = 0;
 	if (!name_ok(attr->prog_name, name))
 		return -EINVAL;
 	const struct bpf_handler *h = bpf_handler_find(name);
@@ -195,7 +214,13 @@ static long obj_get_info(union bpf_attr *attr, u64 uattr)
 	u32 len = attr->info.info_len, out_len = 0;
 	size_t known = bpf_file_is_map(f) ? sizeof(struct bpf_map_info) : sizeof(struct bpf_prog_info);
 	long rc = 0;
-	/* A longer info than ours is fine if its tail is zero. */
+	/* Linux: not a map or program is EINVAL before the length is looked
+	 * at; then more than a page is E2BIG, and a longer info than ours is
+	 * fine if its tail is zero (bpf_check_uarg_tail_zero). */
+	if (!bpf_file_is_map(f) && !bpf_prog_from_file(f))
+		rc = -EINVAL;
+	else if (len > PAGE_BYTES)
+		rc = -E2BIG;
 	for (u64 i = known; i < len && !rc; i++) {
 		u8 b;
 		if (copy_from_user(&b, attr->info.info + i, 1))
