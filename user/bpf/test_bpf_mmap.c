@@ -161,6 +161,43 @@ static void t_kern_bad_maps(void)
 	}
 }
 
+/* Lengths are rounded up to pages; offsets must be page-aligned; a
+ * PROT_NONE mapping can later be made readable, never writable. */
+static void t_kern_lengths(void)
+{
+	int fd = ring_map(SIZE);
+	if (!EXPECT_GE(fd, 0))
+		return;
+	unsigned char *c = mmap(NULL, 100, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (EXPECT_TRUE(c != MAP_FAILED)) {
+		EXPECT_EQ(fault_write(c + PG - 1), 0);
+		munmap(c, 100);
+	}
+	unsigned char *p = mmap(NULL, PG + 1, PROT_READ, MAP_SHARED, fd, (off_t)PG);
+	if (EXPECT_TRUE(p != MAP_FAILED)) {
+		EXPECT_EQ(fault_read(p + 2 * PG - 1), 0);      /* the first data page */
+		munmap(p, PG + 1);
+	}
+	EXPECT_TRUE(mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, 100) == MAP_FAILED);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_TRUE(mmap(NULL, 0, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED);
+	EXPECT_EQ(errno, EINVAL);
+	/* Write-only asks for write: the consumer page allows it. */
+	c = mmap(NULL, PG, PROT_WRITE, MAP_SHARED, fd, 0);
+	if (EXPECT_TRUE(c != MAP_FAILED))
+		munmap(c, PG);
+	p = mmap(NULL, PG, PROT_NONE, MAP_SHARED, fd, (off_t)PG);
+	if (EXPECT_TRUE(p != MAP_FAILED)) {
+		EXPECT_EQ(fault_read(p), SIGSEGV);
+		EXPECT_EQ(mprotect(p, PG, PROT_READ), 0);
+		EXPECT_EQ(fault_read(p), 0);
+		EXPECT_EQ(mprotect(p, PG, PROT_READ | PROT_WRITE), -1);
+		EXPECT_EQ(errno, EACCES);
+		munmap(p, PG);
+	}
+	close(fd);
+}
+
 /* Consume everything published, through the consumer page. */
 static void consume_all(unsigned long *cons, const unsigned long *prod)
 {
@@ -447,6 +484,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(t_kern_consumer_page),
 	KTAP_CASE(t_kern_ro_parts),
 	KTAP_CASE(t_kern_bad_maps),
+	KTAP_CASE(t_kern_lengths),
 	KTAP_CASE(t_kern_data_twice),
 	KTAP_CASE(t_kern_partial_munmap),
 	KTAP_CASE(t_close_fd_keeps_mapping),
