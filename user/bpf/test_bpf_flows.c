@@ -140,6 +140,41 @@ static void t_unlink_exact(void)
 	unlink_flow_close(&f);
 }
 
+/* Paths the handler cannot read whole: one record each, the name empty
+ * (bpf_probe_read_user_str zeroes its buffer on a fault); the kernel and
+ * the syscall itself are unharmed. */
+static void t_unlink_bad_paths(void)
+{
+	RINGTAIL_ONLY();
+	struct unlink_flow f;
+	if (unlink_flow_open(&f, 64 * 1024))
+		return;
+	char *m = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!EXPECT_TRUE(m != MAP_FAILED))
+		return;
+	munmap(m + PG, PG);
+	memcpy(m + PG - 3, "/ab", 3);                  /* runs into a hole, no NUL */
+	EXPECT_ERRNO(unlinkat_(m + PG - 3), EFAULT);
+	memcpy(m + PG - 8, "/tmp/ok", 8);              /* ends just before it */
+	EXPECT_ERRNO(unlinkat_(m + PG - 8), ENOENT);
+	EXPECT_EQ(mprotect(m, PG, PROT_NONE), 0);
+	EXPECT_ERRNO(unlinkat_(m + 16), EFAULT);       /* unreadable page */
+	EXPECT_ERRNO(RSYS(SYS_unlinkat, AT_FDCWD, BAD_NONCANON, 0), EFAULT);
+	EXPECT_ERRNO(RSYS(SYS_unlinkat, AT_FDCWD, BAD_TOP, 0), EFAULT);
+	EXPECT_EQ(ring_buffer__consume(f.rb), 5);
+	if (lg.n == 5) {
+		EXPECT_STREQ(lg.ev[0].filename, "");
+		EXPECT_STREQ(lg.ev[1].filename, "/tmp/ok");
+		EXPECT_STREQ(lg.ev[2].filename, "");
+		EXPECT_STREQ(lg.ev[3].filename, "");
+		EXPECT_STREQ(lg.ev[4].filename, "");
+		for (int i = 0; i < 5; i++)
+			EXPECT_EQ(lg.ev[i].pid, getpid());
+	}
+	munmap(m, PG);
+	unlink_flow_close(&f);
+}
+
 /* Positions after submits and partial consumption. */
 static void t_unlink_positions(void)
 {
@@ -1079,6 +1114,7 @@ static void t_mpsc_drops(void)
 
 static const struct ktap_case cases[] = {
 	KTAP_CASE(t_unlink_exact),
+	KTAP_CASE(t_unlink_bad_paths),
 	KTAP_CASE(t_unlink_positions),
 	KTAP_CASE(t_unlink_overfill),
 	KTAP_CASE(t_unlink_poll_wakes),
