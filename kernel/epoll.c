@@ -69,7 +69,7 @@ struct ep_scan {
 static unsigned int item_ready(struct ep_item *it, struct poll_table *pt)
 {
 	unsigned int m = it->file->ops->poll ? it->file->ops->poll(it->file, pt)
-					     : (POLLIN | POLLOUT);
+					     : DEFAULT_POLLMASK;
 	return m & (it->events | POLLERR | POLLHUP);
 }
 

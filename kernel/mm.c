@@ -465,9 +465,7 @@ long mm_mprotect(u64 addr, u64 len, u64 prot)
 	for (struct vma *v = mm->vmas; v && !rc; v = v->next) {
 		if (v->start >= end || addr >= v->end)
 			continue;
-		if ((vprot & VM_EXEC) && v->ops && v->ops->noexec)
-			rc = -EPERM;
-		else if (vprot & ~v->maxprot)
+		if (vprot & ~v->maxprot)
 			rc = -EACCES;
 		else if (v->ops && v->ops->fixed_shape && (v->start < addr || v->end > end))
 			rc = -EINVAL;
@@ -529,11 +527,8 @@ long mm_madvise(u64 addr, u64 len, int advice)
 		for (struct vma *v = mm->vmas; v; v = v->next) {
 			if (v->end <= addr || v->start >= end)
 				continue;
-			if (v->kind == VMA_DEVICE) {
-				rc = -EINVAL;
-				continue;
-			}
-			/* The next touch faults in a fresh zeroed page. */
+			/* The next touch faults in a fresh zeroed page (a device
+			 * area's own page again). */
 			zap_range(mm, v, MAX(v->start, addr), MIN(v->end, end));
 		}
 	}
@@ -584,14 +579,16 @@ long mm_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_addr)
 	spin_lock(&mm->lock);
 	struct vma *v = find_vma(mm, old);
 	long rc;
-	if (!v || old + old_len > v->end || v->kind == VMA_DEVICE || !old_len) {
+	if (!v || old + old_len > v->end || !old_len) {
 		rc = -EFAULT;
 	} else if (new_len <= old_len) {
-		rc = (long)old;
 		spin_unlock(&mm->lock);
-		if (new_len < old_len)
-			mm_munmap(old + new_len, old_len - new_len);
-		return rc;
+		/* Shrinking is unmapping the tail (which an area that cannot
+		 * be split refuses). */
+		rc = new_len < old_len ? mm_munmap(old + new_len, old_len - new_len) : 0;
+		return rc ? rc : (long)old;
+	} else if (v->kind == VMA_DEVICE) {
+		rc = -EFAULT;           /* Linux: VM_DONTEXPAND, device areas never grow */
 	} else if (old + old_len == v->end &&
 		   range_free(mm, v->end, old + new_len) && old + new_len <= TASK_SIZE) {
 		v->end = old + new_len;         /* grow in place */

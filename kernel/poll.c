@@ -118,7 +118,7 @@ static long poll_once(void *arg, struct poll_table *pt)
 			ready++;
 			continue;
 		}
-		unsigned int m = f->ops->poll ? f->ops->poll(f, pt) : (POLLIN | POLLOUT);
+		unsigned int m = f->ops->poll ? f->ops->poll(f, pt) : DEFAULT_POLLMASK;
 		file_put(f);
 		/* POLLERR, POLLHUP and POLLNVAL are reported even if not asked. */
 		m &= (unsigned short)p->events | POLLERR | POLLHUP | POLLNVAL;

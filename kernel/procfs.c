@@ -1,13 +1,17 @@
-/* The only paths Ringtail can open: a read-only /proc/kallsyms, in Linux's
- * format ("ffffffff80105020 T kmain"), so profilers can name the kernel
- * functions in their samples. Everything else is ENOENT: there is no
- * filesystem. */
+/* The only paths Ringtail can open, read-only text files generated line by
+ * line, in Linux's formats:
+ *   /proc/kallsyms                  "ffffffff80105020 T kmain", so profilers
+ *                                   can name kernel functions in samples
+ *   /sys/devices/system/cpu/possible "0-1": what libbpf and libc read to
+ *   /sys/devices/system/cpu/online   size per-CPU things
+ * Everything else is ENOENT: there is no filesystem. */
 #include <lib/errno.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
 #include <kernel/file.h>
 #include <kernel/heap.h>
 #include <kernel/ksyms.h>
+#include <kernel/percpu.h>
 #include <kernel/syscall.h>
 #include <kernel/usermem.h>
 
@@ -16,30 +20,59 @@
 #define O_DIRECTORY 0200000
 #define S_IFREG 0100000
 
-/* A line is generated per symbol; pos counts bytes as Linux's does. */
-struct kallsyms_cursor {
-	u64 sym;                /* next symbol to format */
-	char line[160];
+/* Line `index` of a file into buf: its length, or -1 past the end. */
+typedef int (*line_fn)(u64 index, char *buf, size_t size);
+
+static int kallsyms_line(u64 index, char *buf, size_t size)
+{
+	if (index >= ksyms_count)
+		return -1;
+	const struct ksym *k = &ksyms_table[index];
+	return fmt_snprintf(buf, size, "%016llx T %s\n", k->addr, k->name);
+}
+
+/* Every CPU that booted is both possible and online (no hotplug). */
+static int cpu_list_line(u64 index, char *buf, size_t size)
+{
+	if (index)
+		return -1;
+	if (nr_cpus_online <= 1)
+		return fmt_snprintf(buf, size, "0\n");
+	return fmt_snprintf(buf, size, "0-%u\n", nr_cpus_online - 1);
+}
+
+static const struct {
+	const char *path;
+	line_fn line;
+} files[] = {
+	{ "/proc/kallsyms", kallsyms_line },
+	{ "/sys/devices/system/cpu/possible", cpu_list_line },
+	{ "/sys/devices/system/cpu/online", cpu_list_line },
+};
+
+/* pos counts bytes, as Linux's does. */
+struct text_cursor {
+	line_fn line;
+	u64 index;              /* next line to format */
+	char buf[160];
 	u32 len, off;           /* the line being read, and how far */
 };
 
-static long kallsyms_read(struct file *f, u64 ubuf, size_t len)
+static long text_read(struct file *f, u64 ubuf, size_t len)
 {
-	struct kallsyms_cursor *c = f->priv;
+	struct text_cursor *c = f->priv;
 	size_t done = 0;
 	while (done < len) {
 		if (c->off == c->len) {
-			if (c->sym >= ksyms_count)
+			int n = c->line(c->index, c->buf, sizeof(c->buf));
+			if (n < 0)
 				break;
-			const struct ksym *k = &ksyms_table[c->sym++];
-			c->len = (u32)fmt_snprintf(c->line, sizeof(c->line), "%016llx T %s\n", k->addr,
-						   k->name);
-			if (c->len >= sizeof(c->line))
-				c->len = sizeof(c->line) - 1;
+			c->index++;
+			c->len = MIN((u32)n, (u32)sizeof(c->buf) - 1);
 			c->off = 0;
 		}
 		size_t n = MIN(len - done, (size_t)(c->len - c->off));
-		if (copy_to_user(ubuf + done, c->line + c->off, n))
+		if (copy_to_user(ubuf + done, c->buf + c->off, n))
 			return done ? (long)done : -EFAULT;
 		c->off += (u32)n;
 		done += n;
@@ -48,16 +81,24 @@ static long kallsyms_read(struct file *f, u64 ubuf, size_t len)
 	return (long)done;
 }
 
-static void kallsyms_release(struct file *f)
+static void text_release(struct file *f)
 {
 	kfree(f->priv);
 }
 
-static const struct file_ops kallsyms_ops = {
-	.name = "kallsyms",
-	.read = kallsyms_read,
-	.release = kallsyms_release,
+static const struct file_ops text_ops = {
+	.name = "procfs",
+	.read = text_read,
+	.release = text_release,
 };
+
+static line_fn find_file(const char *path)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+		if (!strcmp(path, files[i].path))
+			return files[i].line;
+	return NULL;
+}
 
 static long do_open(u64 upath, u64 flags)
 {
@@ -67,16 +108,18 @@ static long do_open(u64 upath, u64 flags)
 		return n;
 	if (n == 0)
 		return -ENOENT;
-	if (strcmp(path, "/proc/kallsyms") != 0)
+	line_fn line = find_file(path);
+	if (!line)
 		return -ENOENT;
 	if ((flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
 	if (flags & O_DIRECTORY)
 		return -ENOTDIR;
-	struct kallsyms_cursor *c = kzalloc(sizeof(*c));
+	struct text_cursor *c = kzalloc(sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	struct file *f = file_alloc(&kallsyms_ops, c, O_RDONLY | (flags & O_NONBLOCK));
+	c->line = line;
+	struct file *f = file_alloc(&text_ops, c, O_RDONLY | (flags & O_NONBLOCK));
 	if (!f) {
 		kfree(c);
 		return -ENOMEM;
@@ -133,8 +176,8 @@ static long do_unlink(int dirfd, u64 upath, bool dir)
 	}
 	if (!strcmp(path, "/") || !strcmp(path, "/proc"))
 		return dir ? -EBUSY : -EISDIR;          /* mount points */
-	if (!strcmp(path, "/proc/kallsyms"))
-		return dir ? -ENOTDIR : -EPERM;         /* procfs refuses */
+	if (find_file(path))
+		return dir ? -ENOTDIR : -EPERM;         /* procfs and sysfs refuse */
 	return -ENOENT;
 }
 

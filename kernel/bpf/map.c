@@ -311,7 +311,6 @@ static const struct vma_ops ring_vma_ops = {
 	.fault = ring_vma_fault,
 	.open = ring_vma_open,
 	.close = ring_vma_close,
-	.noexec = true,
 };
 
 static long map_mmap(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned prot, u64 flags,

@@ -30,7 +30,8 @@
 #include "../bpf/bpf.h"
 #include "internal.h"
 
-#define ATTACH_SLOTS 32
+#define ATTACH_SLOTS 128        /* attachments in all */
+#define MAX_PER_TRACEPOINT 64   /* Linux's BPF_TRACE_MAX_PROGS */
 
 struct attach_slot {
 	u64 tp_id;
@@ -57,13 +58,22 @@ long perf_attach_bpf(struct perf_event *e, int prog_fd)
 		return f ? -EINVAL : -EBADF;
 	}
 	long rc = -E2BIG;               /* Linux's answer to a full prog array */
+	int on_tp = 0;
 	irqflags_t fl = spin_lock_irqsave(&attach_lock);
 	for (int i = 0; i < ATTACH_SLOTS; i++) {
-		if (slots[i].owner == e) {
-			rc = -EEXIST;   /* one program per event */
+		if (!slots[i].owner)
+			continue;
+		/* One program per event; a program once per tracepoint. */
+		if (slots[i].owner == e ||
+		    (slots[i].tp_id == e->attr.config && slots[i].prog == p)) {
+			rc = -EEXIST;
 			break;
 		}
+		if (slots[i].tp_id == e->attr.config)
+			on_tp++;
 	}
+	if (on_tp >= MAX_PER_TRACEPOINT)
+		rc = -E2BIG;
 	for (int i = 0; i < ATTACH_SLOTS && rc == -E2BIG; i++) {
 		if (slots[i].owner)
 			continue;

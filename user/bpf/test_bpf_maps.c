@@ -833,14 +833,6 @@ static void t_prog_load_handlers(void)
 
 /* --- PERF_EVENT_IOC_SET_BPF ------------------------------------------------ */
 
-/* The same program attached to a tracepoint through a second event:
- * Linux 6.18 refuses (EEXIST, the tracepoint's program array already holds
- * it); Ringtail's kernel/events/bpf_attach.c only checks the event, so it
- * runs the program twice per hit. A known difference, reported; set to
- * EEXIST once perf_attach_bpf answers as Linux. */
-#define RT_SAME_PROG_TWICE_ERRNO 0
-#define SAME_PROG_TWICE_ERRNO (on_ringtail() ? RT_SAME_PROG_TWICE_ERRNO : EEXIST)
-
 static int tp_event(int tp)
 {
 	struct perf_event_attr pa;
@@ -897,11 +889,7 @@ static void t_set_bpf(void)
 	int ev3 = perf_open(&ta, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
 	int prog3 = load_handler(RT_HANDLER_UNLINK_LOG, &ring, 1);
 	if (EXPECT_GE(ev3, 0) && EXPECT_GE(prog3, 0)) {
-		EXPECT_ERRNO(RSYS(SYS_ioctl, ev3, PERF_EVENT_IOC_SET_BPF, prog), SAME_PROG_TWICE_ERRNO);
-		if (on_ringtail() && RT_SAME_PROG_TWICE_ERRNO == 0) {
-			close(ev3);     /* it did attach: start again */
-			ev3 = perf_open(&ta, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
-		}
+		EXPECT_ERRNO(RSYS(SYS_ioctl, ev3, PERF_EVENT_IOC_SET_BPF, prog), EEXIST);
 		EXPECT_EQ(RSYS(SYS_ioctl, ev3, PERF_EVENT_IOC_SET_BPF, prog3), 0);
 		close(ev3);
 		close(prog3);

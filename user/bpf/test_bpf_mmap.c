@@ -7,19 +7,11 @@
 #include <sys/epoll.h>
 #include "bpf_test.h"
 
-/* mprotect(PROT_EXEC) of a map fd mapping: Linux 6.18 says EACCES (bpf
- * maps live on a noexec mount, so mmap clears VM_MAYEXEC and mprotect
- * finds the bit missing). Ringtail's kernel/mm.c answers EPERM for a
- * noexec area (vma_ops.noexec): a known difference, reported, outside
- * kernel/bpf. Set to EACCES once mm_mprotect answers as Linux. */
-#define RT_MPROTECT_EXEC_ERRNO EPERM
-#define MPROTECT_EXEC_ERRNO (on_ringtail() ? RT_MPROTECT_EXEC_ERRNO : EACCES)
-/* mremap that does not grow a map fd mapping (shrink, same size): Linux
- * allows it (VM_DONTEXPAND only forbids growing); Ringtail's mm_mremap
- * refuses every device mapping with EFAULT. Known difference, reported;
- * set to 0 once mm_mremap answers as Linux. */
-#define RT_MREMAP_SHRINK_ERRNO EFAULT
-#define MREMAP_SHRINK_ERRNO (on_ringtail() ? RT_MREMAP_SHRINK_ERRNO : 0)
+/* mprotect(PROT_EXEC) of a map fd mapping is EACCES (map fds live on a
+ * noexec mount, so mmap clears VM_MAYEXEC); mremap that does not grow a
+ * mapping succeeds (VM_DONTEXPAND only forbids growing). */
+#define MPROTECT_EXEC_ERRNO EACCES
+#define MREMAP_SHRINK_ERRNO 0
 
 #define DATA_PAGES 4
 #define SIZE (DATA_PAGES * PG)

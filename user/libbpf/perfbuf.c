@@ -110,7 +110,7 @@ int libbpf_num_possible_cpus(void)
 
 	if (n > 0)
 		return n;
-	/* Linux has sysfs; elsewhere (Ringtail) the affinity mask. */
+	/* Linux and Ringtail have this file; failing it, the affinity mask. */
 	n = read_cpu_list("/sys/devices/system/cpu/possible", mask, 0);
 	if (n <= 0 && sched_getaffinity(0, sizeof(set), &set) == 0)
 		n = CPU_COUNT(&set);
@@ -237,7 +237,7 @@ struct perf_buffer *perf_buffer__new(int map_fd, size_t page_cnt, perf_buffer_sa
 		err = -ENOMEM;
 		goto fail;
 	}
-	/* Without sysfs (Ringtail), every possible CPU is online. */
+	/* Without that file, every possible CPU is online. */
 	if (read_cpu_list("/sys/devices/system/cpu/online", online, ncpu) <= 0)
 		memset(online, 1, ncpu * sizeof(*online));
 

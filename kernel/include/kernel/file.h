@@ -45,6 +45,8 @@ struct file {
 #define POLLNVAL 0x020
 #define POLLRDNORM 0x040
 #define POLLWRNORM 0x100
+/* What a file without a poll operation reports (Linux's DEFAULT_POLLMASK). */
+#define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
 
 struct file *file_alloc(const struct file_ops *ops, void *priv, u32 flags);
 void file_get(struct file *f);

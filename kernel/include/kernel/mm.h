@@ -24,8 +24,6 @@ struct vma_ops {
 	void (*open)(struct vma *v);
 	/* The area cannot be split (partial munmap/mprotect): -EINVAL. */
 	bool fixed_shape;
-	/* Never executable (Linux's noexec anon inodes): PROT_EXEC is EPERM. */
-	bool noexec;
 };
 
 struct vma {
