@@ -70,7 +70,9 @@ def main():
         rc = -1
     with open(log, errors="replace") as f:
         for line in f:
-            if re.match(r"^bench \S+ \S+ \S+", line):
+            # Figures, and the notes the benchmarks print about them
+            # (setup, CPUs, what producers attempted).
+            if re.match(r"^bench \S+ \S+ \S+", line) or line.startswith("# "):
                 print(line.rstrip(), flush=True)
     print("# kernel run: %.1f s, QEMU exit %d, console log %s" % (time.time() - t0, rc, log))
     return 0 if rc == qemu.QEMU_OK else 1
