@@ -7,9 +7,13 @@
  *     (tp_id());
  *   - the NMI-driven cycles event exists only on Ringtail (hw_cycles_ok()).
  * Syscalls go through RSYS() so results are the kernel's (-errno), which the
- * EXPECT_ERRNO checks compare directly.
+ * EXPECT_ERRNO checks compare directly. Built with perf_util.c and
+ * lib/perf_reader.c (user/perf/rules.mk).
  */
 #pragma once
+#ifndef _GNU_SOURCE
+#error "define _GNU_SOURCE before any #include (rt_user.h needs REG_RIP)"
+#endif
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>

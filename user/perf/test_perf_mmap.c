@@ -84,7 +84,8 @@ static void t_second_mapping_shares_buffer(void)
 	u8 *p = fresh_pages(3);
 	if (!EXPECT_EQ(ring_map(&a, fd, 2, 0), 0) || !EXPECT_EQ(ring_map(&b, fd, 2, RING_OVERWRITE), 0))
 		return;
-	EXPECT_ERRNO(map(fd, 5 * PG, RW, MAP_SHARED, 0), EINVAL);   /* other size */
+	long map_other_size = map(fd, 5 * PG, RW, MAP_SHARED, 0);
+	EXPECT_ERRNO(map_other_size, EINVAL);
 	touch_pages(-1, p, 0, 0);
 	touch_pages(fd, p, 3, 0);
 	EXPECT_EQ(a.up->data_head, 3 * 16);
@@ -131,7 +132,8 @@ static void t_read_only_mapping_sigsegv(void)
 	EXPECT_EQ(RSYS(SYS_mprotect, r.base, r.len, RW), 0);
 	EXPECT_EQ(FAULT_TRY(poke8((u8 *)&r.up->data_tail, 0)), 0);
 	EXPECT_EQ(FAULT_TRY(poke8(r.data, 1)), SIGBUS);
-	EXPECT_ERRNO(RSYS(SYS_mprotect, r.base + PG, PG, PROT_READ), EINVAL);
+	long mprotect_part = RSYS(SYS_mprotect, r.base + PG, PG, PROT_READ);
+	EXPECT_ERRNO(mprotect_part, EINVAL);
 	ring_unmap(&r);
 	perf_close(fd);
 }
@@ -143,14 +145,22 @@ static void t_mapping_cannot_be_split(void)
 	if (!EXPECT_EQ(ring_map(&r, fd, 2, 0), 0))
 		return;
 	u8 *b = r.base;
-	EXPECT_ERRNO(RSYS(SYS_munmap, b + PG, PG), EINVAL);
-	EXPECT_ERRNO(RSYS(SYS_munmap, b + 2 * PG, PG), EINVAL);
-	EXPECT_ERRNO(RSYS(SYS_munmap, b, PG), EINVAL);
-	EXPECT_ERRNO(RSYS(SYS_mprotect, b, PG, PROT_READ), EINVAL);
-	EXPECT_ERRNO(RSYS(SYS_mmap, b + PG, PG, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), EINVAL);
-	EXPECT_ERRNO(RSYS(SYS_madvise, b, 3 * PG, MADV_DONTNEED), EINVAL);
-	EXPECT_ERRNO(RSYS(SYS_mremap, b, 3 * PG, 5 * PG, MREMAP_MAYMOVE), EFAULT);
-	EXPECT_ERRNO(RSYS(SYS_mremap, b, 3 * PG, 2 * PG, 0), EINVAL);
+	long munmap_page1 = RSYS(SYS_munmap, b + PG, PG);
+	long munmap_last_page = RSYS(SYS_munmap, b + 2 * PG, PG);
+	long munmap_user_page = RSYS(SYS_munmap, b, PG);
+	long mprotect_user_page = RSYS(SYS_mprotect, b, PG, PROT_READ);
+	long map_fixed_over_page1 = RSYS(SYS_mmap, b + PG, PG, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	long madvise_dontneed = RSYS(SYS_madvise, b, 3 * PG, MADV_DONTNEED);
+	long mremap_grow = RSYS(SYS_mremap, b, 3 * PG, 5 * PG, MREMAP_MAYMOVE);
+	long mremap_shrink = RSYS(SYS_mremap, b, 3 * PG, 2 * PG, 0);
+	EXPECT_ERRNO(munmap_page1, EINVAL);
+	EXPECT_ERRNO(munmap_last_page, EINVAL);
+	EXPECT_ERRNO(munmap_user_page, EINVAL);
+	EXPECT_ERRNO(mprotect_user_page, EINVAL);
+	EXPECT_ERRNO(map_fixed_over_page1, EINVAL);
+	EXPECT_ERRNO(madvise_dontneed, EINVAL);
+	EXPECT_ERRNO(mremap_grow, EFAULT);
+	EXPECT_ERRNO(mremap_shrink, EINVAL);
 	EXPECT_EQ(r.up->data_size, 2 * PG);                      /* still whole */
 	EXPECT_EQ(FAULT_TRY(peek8(r.data + 2 * PG - 1)), 0);
 	ring_unmap(&r);

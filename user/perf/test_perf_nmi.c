@@ -70,7 +70,8 @@ struct consumer {
 	volatile int stop;
 	/* results */
 	long w_samples, t_samples, lost_recs_sum, throttles, unthrottles, bad, passes;
-	long last_seq, seq_errors, head_back, head_ahead, order_errors;
+	long last_seq, seq_errors, head_back, head_ahead, order_errors, period_errors;
+	u64 bad_period;
 	int last_throttle;
 	u64 last_head;
 	char why[160];
@@ -109,9 +110,11 @@ static int check_record(const struct perf_event_header *h, void *arg)
 			c->last_seq = (long)e->args[0] - SEQ0;
 			c->t_samples++;
 		} else if (q[3] == c->w_id) {
-			if (parse_sample(h, W_ST, 0, &s) || s.period != c->w_period || s.tid != (u32)c->tid ||
-			    s.nr == 0 || s.ips[0] < PERF_CONTEXT_MAX)
+			if (parse_sample(h, W_ST, 0, &s) || s.tid != (u32)c->tid || s.nr == 0 ||
+			    s.ips[0] < PERF_CONTEXT_MAX)
 				bad(c, "torn writer sample", h->size);
+			else if (s.period != c->w_period && !c->period_errors++)
+				c->bad_period = s.period;   /* Linux: always the fixed period */
 			c->w_samples++;
 		} else {
 			bad(c, "sample with unknown id", q[3]);
@@ -226,6 +229,8 @@ static void stress(enum kind k)
 	if (c.bad)
 		ktap_diag("first bad record: %s", c.why);
 	EXPECT_EQ(c.bad, 0);
+	if (!EXPECT_EQ(c.period_errors, 0))
+		ktap_diag("a writer sample says period %llu", (unsigned long long)c.bad_period);
 	EXPECT_EQ(c.head_back, 0);
 	EXPECT_EQ(c.head_ahead, 0);
 	EXPECT_EQ(c.seq_errors, 0);
@@ -311,14 +316,30 @@ __attribute__((noinline)) static void work(long n)
 	work_sink = x;
 }
 
-/* Period 1: the task still gets its work done; NMI cycles must throttle. */
+/* Chunks of work done in `ms` of wall time, draining c's ring if given. */
+static long chunks_in(long ms, struct consumer *c)
+{
+	long n = 0;
+	u64 t0 = now_ns(CLOCK_MONOTONIC);
+	while (now_ns(CLOCK_MONOTONIC) - t0 < (u64)ms * MS) {
+		work(20000);
+		if (c && ++n % 16 == 0)
+			consume_once(c);
+		else if (!c)
+			n++;
+	}
+	return n;
+}
+
+/* Period 1. cpu-clock: Linux only clamps the timer to 10 us, which in a
+ * slow VM (or TCG) can leave the task a sliver of the CPU: it must still
+ * progress. NMI cycles: must throttle (THROTTLE, then UNTHROTTLE at the
+ * next tick, as Linux does for hardware events) and leave the task at
+ * least a tenth of its speed. */
 static void period_1(enum kind k)
 {
 	static struct consumer c;
-	const long n = 5 * 1000 * 1000;
-	u64 t0 = now_ns(CLOCK_MONOTONIC);
-	work(n);
-	u64 base = now_ns(CLOCK_MONOTONIC) - t0;
+	long base = chunks_in(200, NULL), with;
 	long w = writer_open(k, 1, 0);
 	memset(&c, 0, sizeof(c));
 	if (!EXPECT_GE(w, 0) || !EXPECT_EQ(ring_map(&c.r, w, 64, 0), 0))
@@ -328,25 +349,23 @@ static void period_1(enum kind k)
 	c.w_period = 1;
 	c.tid = (pid_t)RSYS(SYS_gettid);
 	perf_ioctl(w, PERF_EVENT_IOC_ENABLE, 0);
-	t0 = now_ns(CLOCK_MONOTONIC);
-	for (int i = 0; i < 10; i++) {
-		work(n / 10);
-		consume_once(&c);
-	}
-	u64 took = now_ns(CLOCK_MONOTONIC) - t0;
+	with = chunks_in(200, &c);
 	perf_ioctl(w, PERF_EVENT_IOC_DISABLE, 0);
 	consume_once(&c);
 #ifdef PERF_VERBOSE
-	ktap_diag("period 1: %ld samples, %ld/%ld throttles, %llu ms vs %llu ms", c.w_samples,
-		  c.throttles, c.unthrottles, took / MS, base / MS);
+	ktap_diag("period 1: %ld samples, %ld/%ld throttles, %ld chunks vs %ld", c.w_samples,
+		  c.throttles, c.unthrottles, with, base);
 #endif
 	if (c.bad)
 		ktap_diag("first bad record: %s", c.why);
 	EXPECT_EQ(c.bad, 0);
+	if (!EXPECT_EQ(c.period_errors, 0))
+		ktap_diag("a writer sample says period %llu", (unsigned long long)c.bad_period);
 	EXPECT_GT(c.w_samples, 0);
-	EXPECT_LT(took, 50 * base + 1000 * MS);   /* slow is fine, stuck is not */
+	EXPECT_GT(with, 0);                        /* slow is fine, stuck is not */
 	EXPECT_EQ(c.order_errors, 0);
 	if (k == NMI) {
+		EXPECT_GE(with, base / 10);
 		EXPECT_GE(c.throttles, 1);
 		EXPECT_GE(c.unthrottles, c.throttles - 1);
 		EXPECT_LE(c.unthrottles, c.throttles);
@@ -382,6 +401,8 @@ static void t_nmi_cycles_samples(void)
 	c.tid = (pid_t)RSYS(SYS_gettid);
 	consume_once(&c);
 	EXPECT_EQ(c.bad, 0);
+	if (!EXPECT_EQ(c.period_errors, 0))
+		ktap_diag("a sample says period %llu", (unsigned long long)c.bad_period);
 	EXPECT_GT(c.w_samples, 0);
 	ring_unmap(&r);
 	perf_close(w);

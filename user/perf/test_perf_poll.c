@@ -72,8 +72,9 @@ static void expect_wakeups(long fd, int n, const int *at, int nat)
 	faults_and_polls(fd, n, wake);
 	for (int i = 0; i < n; i++) {
 		int want = k < nat && at[k] == i + 1;
-		if (!EXPECT_EQ(wake[i], want ? POLLIN : 0))
-			ktap_diag("after sample %d", i + 1);
+		if (wake[i] != (want ? POLLIN : 0))
+			KTAP_FAIL("after sample %d: revents %#x, expected %#x", i + 1, wake[i],
+				  want ? POLLIN : 0);
 		k += want;
 	}
 }
