@@ -126,6 +126,33 @@ struct perf_sample {
 	u32 raw_size;
 };
 
+/* A CPU's perf state: its CPU-wide events, the events counting on it now
+ * (active), the cycles events its NMI handler serves, and its lock. */
+struct perf_cpu {
+	spinlock_t lock;                        /* events (cpu-wide ones) */
+	struct list_node events;
+	struct list_node active;                /* events counting on this CPU */
+	struct perf_event *nmi_slots[PERF_NMI_SLOTS];
+	u32 irq_samples;                        /* this tick */
+};
+
+
+static inline bool is_type(const struct perf_event *e, u32 type, u64 config)
+{
+	return e->attr.type == type && e->attr.config == config;
+}
+
+static inline bool is_clock(const struct perf_event *e)
+{
+	return e->attr.type == PERF_TYPE_SOFTWARE &&
+	       (e->attr.config == PERF_COUNT_SW_CPU_CLOCK || e->attr.config == PERF_COUNT_SW_TASK_CLOCK);
+}
+
+static inline bool is_cycles(const struct perf_event *e)
+{
+	return e->attr.type == PERF_TYPE_HARDWARE;
+}
+
 /* core.c */
 struct perf_event *perf_event_alloc(const struct perf_event_attr *attr, int cpu,
 				    struct thread *task);
@@ -151,6 +178,15 @@ void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s
 void perf_output_throttle(struct perf_event *e, bool throttle);
 void perf_output_switch(struct perf_event *e, bool out, bool preempt, struct thread *other);
 void perf_compute_sizes(struct perf_event *e);
+
+/* context.c */
+struct perf_cpu *perf_cpu_state(unsigned int cpu);
+struct perf_cpu *perf_cpu_peek(unsigned int cpu);
+struct perf_task_ctx *perf_task_ctx(struct thread *t, bool create);
+typedef void (*visit_fn)(struct perf_event *e, void *arg);
+/* fn for every event that may count here and now (the current thread's and
+ * this CPU's). */
+void perf_for_each_here(visit_fn fn, void *arg);
 
 /* sources.c */
 int perf_source_init(struct perf_event *e);

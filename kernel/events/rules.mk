@@ -48,5 +48,5 @@ bench-host: $(BUILD)/host/bench_rb
 
 # perf events proper (kernel only).
 KERNEL_C += kernel/events/core.c kernel/events/buffer.c kernel/events/output.c \
-            kernel/events/sources.c kernel/events/bpf_attach.c kernel/events/inherit.c \
+            kernel/events/sources.c kernel/events/bpf_attach.c kernel/events/inherit.c kernel/events/context.c \
             kernel/events/bench.c kernel/events/bench_pipeline.c

@@ -29,16 +29,6 @@
 #include "../bpf/bpf.h"
 #include "internal.h"
 
-struct perf_cpu {
-	spinlock_t lock;                        /* events (cpu-wide ones) */
-	struct list_node events;
-	struct list_node active;                /* events counting on this CPU */
-	struct perf_event *nmi_slots[PERF_NMI_SLOTS];
-	u32 irq_samples;                        /* this tick */
-};
-
-static struct perf_cpu pcpu[MAX_CPUS];
-static bool pcpu_ready[MAX_CPUS];
 static int nr_tracepoint_events;
 static int nr_cycles_active;
 bool perf_hooks_enabled;                        /* any event exists */
@@ -50,34 +40,6 @@ static int nr_events;
 
 void arch_perf_nmi_source(u32 hz);
 u64 tsc_khz_value(void);
-
-static struct perf_cpu *cpu_state(unsigned int cpu)
-{
-	struct perf_cpu *pc = &pcpu[cpu];
-	if (!pcpu_ready[cpu]) {
-		spin_lock_init(&pc->lock, "perf-cpu");
-		list_init(&pc->events);
-		list_init(&pc->active);
-		pcpu_ready[cpu] = true;
-	}
-	return pc;
-}
-
-static bool is_type(const struct perf_event *e, u32 type, u64 config)
-{
-	return e->attr.type == type && e->attr.config == config;
-}
-
-static bool is_clock(const struct perf_event *e)
-{
-	return e->attr.type == PERF_TYPE_SOFTWARE &&
-	       (e->attr.config == PERF_COUNT_SW_CPU_CLOCK || e->attr.config == PERF_COUNT_SW_TASK_CLOCK);
-}
-
-static bool is_cycles(const struct perf_event *e)
-{
-	return e->attr.type == PERF_TYPE_HARDWARE;
-}
 
 bool perf_tracepoint_id_valid(u64 id)
 {
@@ -98,7 +60,7 @@ static bool excluded(const struct perf_event *e, const struct perf_sample *s)
 static void overflow(struct perf_event *e, const struct perf_sample *s, bool from_irq)
 {
 	if (from_irq) {
-		struct perf_cpu *pc = &pcpu[this_cpu_id()];
+		struct perf_cpu *pc = perf_cpu_state(this_cpu_id());
 		if (++pc->irq_samples > MAX_SAMPLES_PER_TICK) {
 			/* Too many interrupts: stop sampling until the next tick. */
 			if (!e->throttled) {
@@ -194,8 +156,8 @@ static u64 cycles_take(struct perf_event *e)
 
 static void perf_nmi(struct trap_frame *regs)
 {
-	struct perf_cpu *pc = &pcpu[this_cpu_id()];
-	if (!pcpu_ready[this_cpu_id()])
+	struct perf_cpu *pc = perf_cpu_peek(this_cpu_id());
+	if (!pc)
 		return;
 	for (int i = 0; i < PERF_NMI_SLOTS; i++) {
 		struct perf_event *e = __atomic_load_n(&pc->nmi_slots[i], __ATOMIC_ACQUIRE);
@@ -214,10 +176,11 @@ static u32 wanted_nmi_hz(void)
 	u32 hz = 0;
 	u64 tsc_hz = tsc_khz_value() * 1000;
 	for (unsigned int c = 0; c < MAX_CPUS; c++) {
-		if (!pcpu_ready[c])
+		struct perf_cpu *pc = perf_cpu_peek(c);
+		if (!pc)
 			continue;
 		for (int i = 0; i < PERF_NMI_SLOTS; i++) {
-			struct perf_event *e = pcpu[c].nmi_slots[i];
+			struct perf_event *e = pc->nmi_slots[i];
 			if (!e)
 				continue;
 			u64 want = e->attr.freq ? e->attr.sample_freq
@@ -231,7 +194,7 @@ static u32 wanted_nmi_hz(void)
 
 static void nmi_slot_set(struct perf_event *e, bool on)
 {
-	struct perf_cpu *pc = &pcpu[this_cpu_id()];
+	struct perf_cpu *pc = perf_cpu_state(this_cpu_id());
 	for (int i = 0; i < PERF_NMI_SLOTS; i++) {
 		struct perf_event *cur = pc->nmi_slots[i];
 		if (on && !cur) {
@@ -260,7 +223,7 @@ void perf_event_start(struct perf_event *e)
 	e->tstamp_running = now;
 	e->throttled = false;
 	e->active_cpu = this_cpu_id();
-	list_add_tail(&cpu_state(this_cpu_id())->active, &e->active_node);
+	list_add_tail(&perf_cpu_state(this_cpu_id())->active, &e->active_node);
 	if (is_clock(e)) {
 		e->clock_last = now;
 		if (e->period || e->attr.freq)
@@ -296,24 +259,6 @@ void perf_event_stop(struct perf_event *e)
 
 /* --- contexts ------------------------------------------------------------- */
 
-static struct perf_task_ctx *task_ctx(struct thread *t, bool create)
-{
-	if (!t->perf && create) {
-		struct perf_task_ctx *c = kzalloc(sizeof(*c));
-		if (!c)
-			return NULL;
-		spin_lock_init(&c->lock, "perf-task");
-		list_init(&c->events);
-		irqflags_t f = arch_irq_save();
-		if (!t->perf)
-			t->perf = c;
-		else
-			kfree(c);
-		arch_irq_restore(f);
-	}
-	return t->perf;
-}
-
 int perf_source_init(struct perf_event *e)
 {
 	/* The NMI handler stays registered once installed: it finds nothing
@@ -327,7 +272,7 @@ int perf_source_init(struct perf_event *e)
 		ktimer_init(&e->hrtimer, clock_fire, e);
 	if (e->task) {
 		e->task_tid = e->task->tid;
-		if (!task_ctx(e->task, true))
+		if (!perf_task_ctx(e->task, true))
 			return -ENOMEM;
 	}
 	if (e->attr.type == PERF_TYPE_TRACEPOINT &&
@@ -347,147 +292,7 @@ void perf_source_destroy(struct perf_event *e)
 		WRITE_ONCE(perf_hooks_enabled, false);
 }
 
-/* Changing an event's state where its context lives.
- *
- * A per-CPU event lives on its CPU; a per-task event wherever its task
- * runs. Each change runs, with interrupts off and the context's lock held,
- * on the CPU where the event is (or may become) active, so starting and
- * stopping always happen on the CPU whose timers, NMI slots and active list
- * they touch. sched_in/out take the same lock, so a task switching in or
- * out concurrently sees either the old or the new state, never half. */
-struct ctx_op {
-	struct perf_event *e;
-	void (*fn)(struct perf_event *e, bool live);
-	bool retry;
-};
-
-static spinlock_t *ctx_lock(struct perf_event *e)
-{
-	if (e->task)
-		return e->task->perf ? &e->task->perf->lock : NULL;
-	return &cpu_state((unsigned int)e->cpu)->lock;
-}
-
-static void ctx_op_here(void *arg)
-{
-	struct ctx_op *op = arg;
-	struct perf_event *e = op->e;
-	spinlock_t *lock = ctx_lock(e);
-	if (lock)
-		spin_lock_raw(lock);
-	if (e->active && e->active_cpu != this_cpu_id()) {
-		op->retry = true;       /* its task moved on meanwhile */
-	} else {
-		bool live = e->task ? e->task == current_thread()
-				    : e->cpu == (int)this_cpu_id();
-		op->fn(e, live);
-	}
-	if (lock)
-		spin_unlock_raw(lock);
-}
-
-static void ctx_apply(struct perf_event *e, void (*fn)(struct perf_event *e, bool live))
-{
-	if (!e->task && e->cpu < 0)
-		return;                 /* its task has exited: no context left */
-	struct ctx_op op = { e, fn, true };
-	while (op.retry) {
-		op.retry = false;
-		unsigned int target;
-		if (!e->task)
-			target = (unsigned int)e->cpu;
-		else if (e->active)
-			target = e->active_cpu;
-		else if (READ_ONCE(e->task->on_cpu))
-			target = READ_ONCE(e->task->cpu);
-		else
-			target = this_cpu_id();
-		smp_call(target, ctx_op_here, &op);
-	}
-}
-
-static void op_add(struct perf_event *e, bool live)
-{
-	list_add_tail(e->task ? &e->task->perf->events : &cpu_state((unsigned int)e->cpu)->events,
-		      &e->ctx_node);
-	if (live)
-		perf_event_start(e);
-}
-
-static void op_remove(struct perf_event *e, bool live)
-{
-	perf_event_stop(e);
-	if (list_linked(&e->ctx_node))
-		list_del(&e->ctx_node);
-}
-
-static void op_enable(struct perf_event *e, bool live)
-{
-	if (e->state != PERF_OFF)
-		return;
-	e->state = PERF_ON;
-	e->tstamp_enabled = clock_ns();
-	if (live)
-		perf_event_start(e);
-}
-
-static void op_disable(struct perf_event *e, bool live)
-{
-	if (e->state != PERF_ON)
-		return;
-	perf_event_stop(e);
-	perf_event_update_times(e, clock_ns());
-	e->tstamp_enabled = 0;
-	e->state = PERF_OFF;
-}
-
-void perf_ctx_add(struct perf_event *e)
-{
-	if (e->state == PERF_ON)
-		e->tstamp_enabled = clock_ns();
-	ctx_apply(e, op_add);
-}
-
-void perf_ctx_remove(struct perf_event *e)
-{
-	if (e->task || list_linked(&e->ctx_node))
-		ctx_apply(e, op_remove);
-}
-
-void perf_enable(struct perf_event *e)
-{
-	ctx_apply(e, op_enable);
-}
-
-void perf_disable(struct perf_event *e)
-{
-	ctx_apply(e, op_disable);
-}
-
 /* --- hooks from the rest of the kernel ----------------------------------- */
-
-typedef void (*visit_fn)(struct perf_event *e, void *arg);
-
-/* Call fn for every event that may count here and now: the current
- * thread's and this CPU's. Interrupts must be off (or we are the task). */
-static void for_each_here(visit_fn fn, void *arg)
-{
-	struct thread *t = current_thread();
-	struct list_node *pos, *tmp;
-	if (t && t->perf) {
-		irqflags_t f = spin_lock_irqsave(&t->perf->lock);
-		list_for_each_safe(pos, tmp, &t->perf->events)
-			fn(list_entry(pos, struct perf_event, ctx_node), arg);
-		spin_unlock_irqrestore(&t->perf->lock, f);
-	}
-	struct perf_cpu *pc = cpu_state(this_cpu_id());
-	if (!list_empty(&pc->events)) {
-		irqflags_t f = spin_lock_irqsave(&pc->lock);
-		list_for_each_safe(pos, tmp, &pc->events)
-			fn(list_entry(pos, struct perf_event, ctx_node), arg);
-		spin_unlock_irqrestore(&pc->lock, f);
-	}
-}
 
 struct sw_hit {
 	u64 config;
@@ -509,9 +314,9 @@ void perf_page_fault(u64 addr, const struct trap_frame *regs)
 		.ip = regs->rip, .user = trap_from_user(regs), .addr = addr, .regs = regs,
 	};
 	struct sw_hit h = { PERF_COUNT_SW_PAGE_FAULTS, &s };
-	for_each_here(sw_visit, &h);
+	perf_for_each_here(sw_visit, &h);
 	h.config = PERF_COUNT_SW_PAGE_FAULTS_MIN;   /* every fault here is minor */
-	for_each_here(sw_visit, &h);
+	perf_for_each_here(sw_visit, &h);
 }
 
 struct tp_hit {
@@ -567,7 +372,7 @@ static void tracepoint_hit(struct trap_frame *f, u64 id_any, u64 id_one, const u
 	if (id_one != ~0ull)
 		h.quiet_one = perf_bpf_tracepoint(id_one, &c);
 	if (!h.quiet_any || !h.quiet_one)
-		for_each_here(tp_visit, &h);
+		perf_for_each_here(tp_visit, &h);
 }
 
 void trace_sys_enter(struct trap_frame *f, long nr)
@@ -584,104 +389,12 @@ void trace_sys_exit(struct trap_frame *f, long nr, long ret)
 		       nr >= 0 && nr < NR_SYSCALLS ? RT_TP_SYS_EXIT(nr) : ~0ull, p, sizeof(p));
 }
 
-/* Switching away from prev (interrupts off, run queue locked). */
-void perf_sched_out(struct thread *prev, struct thread *next, bool preempt)
-{
-	struct perf_task_ctx *c = prev->perf;
-	struct list_node *pos;
-	struct perf_cpu *pc = cpu_state(this_cpu_id());
-	list_for_each(pos, &pc->events) {
-		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
-		if (!e->active)
-			continue;
-		if (is_type(e, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES)) {
-			struct perf_sample s = { .ip = 0, .user = false };
-			perf_event_count(e, 1, &s, false);
-		}
-		if (e->attr.context_switch)
-			perf_output_switch(e, true, preempt, next);
-	}
-	if (!c)
-		return;
-	spin_lock_raw(&c->lock);
-	list_for_each(pos, &c->events) {
-		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
-		if (!e->active)
-			continue;
-		if (is_type(e, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES)) {
-			struct perf_sample s = { .ip = prev->uframe ? prev->uframe->rip : 0, .user = true };
-			perf_event_count(e, 1, &s, false);
-		}
-		if (e->attr.context_switch)
-			perf_output_switch(e, true, preempt, next);
-		perf_event_stop(e);
-	}
-	spin_unlock_raw(&c->lock);
-}
-
-/* Running next now (interrupts off). */
-void perf_sched_in(struct thread *next, struct thread *prev)
-{
-	struct perf_task_ctx *c = next->perf;
-	struct list_node *pos;
-	struct perf_cpu *pc = cpu_state(this_cpu_id());
-	list_for_each(pos, &pc->events) {
-		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
-		if (e->active && e->attr.context_switch)
-			perf_output_switch(e, false, false, prev);
-	}
-	if (!c)
-		return;
-	spin_lock_raw(&c->lock);
-	list_for_each(pos, &c->events) {
-		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
-		perf_event_start(e);
-		if (e->active && e->attr.context_switch)
-			perf_output_switch(e, false, false, prev);
-	}
-	spin_unlock_raw(&c->lock);
-}
-
-/* The thread is exiting: its events stop for good and say so (POLLHUP). */
-void perf_thread_exit(struct thread *t)
-{
-	struct perf_task_ctx *c = t->perf;
-	if (!c)
-		return;
-	struct list_node dead;          /* inherited copies to destroy */
-	list_init(&dead);
-	irqflags_t f = spin_lock_irqsave(&c->lock);
-	struct list_node *pos, *tmp;
-	list_for_each_safe(pos, tmp, &c->events) {
-		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
-		perf_event_stop(e);
-		perf_event_update_times(e, clock_ns());
-		e->state = PERF_DEAD;
-		e->task = NULL;
-		list_del(&e->ctx_node);
-		if (e->parent) {
-			/* A copy: its counts go to the original, and it goes. */
-			if (perf_inherit_exit(e))
-				list_add_tail(&dead, &e->ctx_node);
-		} else {
-			perf_event_wakeup(e);
-		}
-	}
-	t->perf = NULL;
-	spin_unlock_irqrestore(&c->lock, f);
-	kfree(c);
-	list_for_each_safe(pos, tmp, &dead) {
-		list_del(pos);
-		perf_inherit_destroy(list_entry(pos, struct perf_event, ctx_node));
-	}
-}
-
 /* Every tick: lift throttling, retune frequency-mode periods. */
 void perf_tick(void)
 {
 	if (!READ_ONCE(perf_hooks_enabled))
 		return;
-	struct perf_cpu *pc = cpu_state(this_cpu_id());
+	struct perf_cpu *pc = perf_cpu_state(this_cpu_id());
 	pc->irq_samples = 0;
 	struct list_node *pos;
 	list_for_each(pos, &pc->active) {

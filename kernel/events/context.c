@@ -1,0 +1,297 @@
+/* Where events live: per-CPU and per-task contexts, changing an event's
+ * state on the CPU where it counts, and following tasks as they switch,
+ * clone (inherit.c) and exit. */
+#include <lib/errno.h>
+#include <arch/barrier.h>
+#include <arch/irqflags.h>
+#include <arch/trap.h>
+#include <kernel/arch.h>
+#include <kernel/clock.h>
+#include <kernel/heap.h>
+#include <kernel/perf.h>
+#include <kernel/proc.h>
+#include <kernel/smp.h>
+#include <kernel/thread.h>
+#include "internal.h"
+
+static struct perf_cpu pcpu[MAX_CPUS];
+static int pcpu_state;          /* 0 untouched, 1 being set up, 2 ready */
+
+/* Without setting anything up: NULL until the first event existed (safe
+ * in NMI context). */
+struct perf_cpu *perf_cpu_peek(unsigned int cpu)
+{
+	return __atomic_load_n(&pcpu_state, __ATOMIC_ACQUIRE) == 2 ? &pcpu[cpu] : NULL;
+}
+
+/* Every CPU's state is set up at the first use, by one caller. */
+struct perf_cpu *perf_cpu_state(unsigned int cpu)
+{
+	int st = __atomic_load_n(&pcpu_state, __ATOMIC_ACQUIRE);
+	if (st != 2) {
+		int expect = 0;
+		if (__atomic_compare_exchange_n(&pcpu_state, &expect, 1, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_ACQUIRE)) {
+			for (unsigned int c = 0; c < MAX_CPUS; c++) {
+				spin_lock_init(&pcpu[c].lock, "perf-cpu");
+				list_init(&pcpu[c].events);
+				list_init(&pcpu[c].active);
+			}
+			__atomic_store_n(&pcpu_state, 2, __ATOMIC_RELEASE);
+		}
+		while (__atomic_load_n(&pcpu_state, __ATOMIC_ACQUIRE) != 2)
+			cpu_relax();
+	}
+	return &pcpu[cpu];
+}
+
+struct perf_task_ctx *perf_task_ctx(struct thread *t, bool create)
+{
+	if (!t->perf && create) {
+		struct perf_task_ctx *c = kzalloc(sizeof(*c));
+		if (!c)
+			return NULL;
+		spin_lock_init(&c->lock, "perf-task");
+		list_init(&c->events);
+		irqflags_t f = arch_irq_save();
+		if (!t->perf)
+			t->perf = c;
+		else
+			kfree(c);
+		arch_irq_restore(f);
+	}
+	return t->perf;
+}
+
+/* Changing an event's state where its context lives.
+ *
+ * A per-CPU event lives on its CPU; a per-task event wherever its task
+ * runs. Each change runs, with interrupts off and the context's lock held,
+ * on the CPU where the event is (or may become) active, so starting and
+ * stopping always happen on the CPU whose timers, NMI slots and active list
+ * they touch. sched_in/out take the same lock, so a task switching in or
+ * out concurrently sees either the old or the new state, never half. */
+struct ctx_op {
+	struct perf_event *e;
+	void (*fn)(struct perf_event *e, bool live);
+	bool retry;
+};
+
+static spinlock_t *ctx_lock(struct perf_event *e)
+{
+	if (e->task)
+		return e->task->perf ? &e->task->perf->lock : NULL;
+	return &perf_cpu_state((unsigned int)e->cpu)->lock;
+}
+
+static void ctx_op_here(void *arg)
+{
+	struct ctx_op *op = arg;
+	struct perf_event *e = op->e;
+	spinlock_t *lock = ctx_lock(e);
+	if (lock)
+		spin_lock_raw(lock);
+	if (e->active && e->active_cpu != this_cpu_id()) {
+		op->retry = true;       /* its task moved on meanwhile */
+	} else {
+		bool live = e->task ? e->task == current_thread()
+				    : e->cpu == (int)this_cpu_id();
+		op->fn(e, live);
+	}
+	if (lock)
+		spin_unlock_raw(lock);
+}
+
+static void ctx_apply(struct perf_event *e, void (*fn)(struct perf_event *e, bool live))
+{
+	if (!e->task && e->cpu < 0)
+		return;                 /* its task has exited: no context left */
+	struct ctx_op op = { e, fn, true };
+	while (op.retry) {
+		op.retry = false;
+		unsigned int target;
+		if (!e->task)
+			target = (unsigned int)e->cpu;
+		else if (e->active)
+			target = e->active_cpu;
+		else if (READ_ONCE(e->task->on_cpu))
+			target = READ_ONCE(e->task->cpu);
+		else
+			target = this_cpu_id();
+		smp_call(target, ctx_op_here, &op);
+	}
+}
+
+static void op_add(struct perf_event *e, bool live)
+{
+	list_add_tail(e->task ? &e->task->perf->events : &perf_cpu_state((unsigned int)e->cpu)->events,
+		      &e->ctx_node);
+	if (live)
+		perf_event_start(e);
+}
+
+static void op_remove(struct perf_event *e, bool live)
+{
+	perf_event_stop(e);
+	if (list_linked(&e->ctx_node))
+		list_del(&e->ctx_node);
+}
+
+static void op_enable(struct perf_event *e, bool live)
+{
+	if (e->state != PERF_OFF)
+		return;
+	e->state = PERF_ON;
+	e->tstamp_enabled = clock_ns();
+	if (live)
+		perf_event_start(e);
+}
+
+static void op_disable(struct perf_event *e, bool live)
+{
+	if (e->state != PERF_ON)
+		return;
+	perf_event_stop(e);
+	perf_event_update_times(e, clock_ns());
+	e->tstamp_enabled = 0;
+	e->state = PERF_OFF;
+}
+
+void perf_ctx_add(struct perf_event *e)
+{
+	if (e->state == PERF_ON)
+		e->tstamp_enabled = clock_ns();
+	ctx_apply(e, op_add);
+}
+
+void perf_ctx_remove(struct perf_event *e)
+{
+	if (e->task || list_linked(&e->ctx_node))
+		ctx_apply(e, op_remove);
+}
+
+void perf_enable(struct perf_event *e)
+{
+	ctx_apply(e, op_enable);
+}
+
+void perf_disable(struct perf_event *e)
+{
+	ctx_apply(e, op_disable);
+}
+
+/* --- following tasks ------------------------------------------------------- */
+
+/* Call fn for every event that may count here and now: the current
+ * thread's and this CPU's. Interrupts must be off (or we are the task). */
+void perf_for_each_here(visit_fn fn, void *arg)
+{
+	struct thread *t = current_thread();
+	struct list_node *pos, *tmp;
+	if (t && t->perf) {
+		irqflags_t f = spin_lock_irqsave(&t->perf->lock);
+		list_for_each_safe(pos, tmp, &t->perf->events)
+			fn(list_entry(pos, struct perf_event, ctx_node), arg);
+		spin_unlock_irqrestore(&t->perf->lock, f);
+	}
+	struct perf_cpu *pc = perf_cpu_state(this_cpu_id());
+	if (!list_empty(&pc->events)) {
+		irqflags_t f = spin_lock_irqsave(&pc->lock);
+		list_for_each_safe(pos, tmp, &pc->events)
+			fn(list_entry(pos, struct perf_event, ctx_node), arg);
+		spin_unlock_irqrestore(&pc->lock, f);
+	}
+}
+
+/* Switching away from prev (interrupts off, run queue locked). */
+void perf_sched_out(struct thread *prev, struct thread *next, bool preempt)
+{
+	struct perf_task_ctx *c = prev->perf;
+	struct list_node *pos;
+	struct perf_cpu *pc = perf_cpu_state(this_cpu_id());
+	list_for_each(pos, &pc->events) {
+		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
+		if (!e->active)
+			continue;
+		if (is_type(e, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES)) {
+			struct perf_sample s = { .ip = 0, .user = false };
+			perf_event_count(e, 1, &s, false);
+		}
+		if (e->attr.context_switch)
+			perf_output_switch(e, true, preempt, next);
+	}
+	if (!c)
+		return;
+	spin_lock_raw(&c->lock);
+	list_for_each(pos, &c->events) {
+		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
+		if (!e->active)
+			continue;
+		if (is_type(e, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES)) {
+			struct perf_sample s = { .ip = prev->uframe ? prev->uframe->rip : 0, .user = true };
+			perf_event_count(e, 1, &s, false);
+		}
+		if (e->attr.context_switch)
+			perf_output_switch(e, true, preempt, next);
+		perf_event_stop(e);
+	}
+	spin_unlock_raw(&c->lock);
+}
+
+/* Running next now (interrupts off). */
+void perf_sched_in(struct thread *next, struct thread *prev)
+{
+	struct perf_task_ctx *c = next->perf;
+	struct list_node *pos;
+	struct perf_cpu *pc = perf_cpu_state(this_cpu_id());
+	list_for_each(pos, &pc->events) {
+		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
+		if (e->active && e->attr.context_switch)
+			perf_output_switch(e, false, false, prev);
+	}
+	if (!c)
+		return;
+	spin_lock_raw(&c->lock);
+	list_for_each(pos, &c->events) {
+		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
+		perf_event_start(e);
+		if (e->active && e->attr.context_switch)
+			perf_output_switch(e, false, false, prev);
+	}
+	spin_unlock_raw(&c->lock);
+}
+
+/* The thread is exiting: its events stop for good and say so (POLLHUP). */
+void perf_thread_exit(struct thread *t)
+{
+	struct perf_task_ctx *c = t->perf;
+	if (!c)
+		return;
+	struct list_node dead;          /* inherited copies to destroy */
+	list_init(&dead);
+	irqflags_t f = spin_lock_irqsave(&c->lock);
+	struct list_node *pos, *tmp;
+	list_for_each_safe(pos, tmp, &c->events) {
+		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
+		perf_event_stop(e);
+		perf_event_update_times(e, clock_ns());
+		e->state = PERF_DEAD;
+		e->task = NULL;
+		list_del(&e->ctx_node);
+		if (e->parent) {
+			/* A copy: its counts go to the original, and it goes. */
+			if (perf_inherit_exit(e))
+				list_add_tail(&dead, &e->ctx_node);
+		} else {
+			perf_event_wakeup(e);
+		}
+	}
+	t->perf = NULL;
+	spin_unlock_irqrestore(&c->lock, f);
+	kfree(c);
+	list_for_each_safe(pos, tmp, &dead) {
+		list_del(pos);
+		perf_inherit_destroy(list_entry(pos, struct perf_event, ctx_node));
+	}
+}
+
