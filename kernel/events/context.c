@@ -209,14 +209,17 @@ void perf_sched_out(struct thread *prev, struct thread *next, bool preempt)
 	struct perf_task_ctx *c = prev->perf;
 	struct list_node *pos;
 	struct perf_cpu *pc = perf_cpu_state(this_cpu_id());
+	/* A context switch happens in the kernel: its samples carry the
+	 * scheduler's registers, as Linux's do. */
+	struct trap_frame kregs;
+	trap_capture_kernel(&kregs);
+	struct perf_sample s = { .ip = kregs.rip, .user = false, .regs = &kregs };
 	list_for_each(pos, &pc->events) {
 		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
 		if (!e->active)
 			continue;
-		if (is_type(e, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES)) {
-			struct perf_sample s = { .ip = 0, .user = false };
-			perf_event_count(e, 1, &s, false);
-		}
+		if (is_type(e, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES))
+			perf_sw_hit(e, 1, &s);
 		if (e->attr.context_switch)
 			perf_output_switch(e, true, preempt, next);
 	}
@@ -227,10 +230,8 @@ void perf_sched_out(struct thread *prev, struct thread *next, bool preempt)
 		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
 		if (!e->active)
 			continue;
-		if (is_type(e, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES)) {
-			struct perf_sample s = { .ip = prev->uframe ? prev->uframe->rip : 0, .user = true };
-			perf_event_count(e, 1, &s, false);
-		}
+		if (is_type(e, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES))
+			perf_sw_hit(e, 1, &s);
 		if (e->attr.context_switch)
 			perf_output_switch(e, true, preempt, next);
 		perf_event_stop(e);

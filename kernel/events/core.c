@@ -124,7 +124,7 @@ static long check_attr(const struct perf_event_attr *a)
 	if (a->precise_ip > 0)
 		return -EOPNOTSUPP;     /* software emulation has no skid to remove */
 	if (a->sample_max_stack > PERF_MAX_STACK)
-		return -EINVAL;
+		return -EOVERFLOW;      /* Linux: more than sysctl_perf_event_max_stack */
 	return 0;
 }
 
@@ -227,7 +227,11 @@ SYSCALL_DEFINE(perf_event_open)
 		return -EBADF;          /* no cgroups: the "pid" cannot be one */
 	if (cpu < -1)
 		return -EINVAL;
-	if (cpu >= 0 && (cpu >= MAX_CPUS || !cpu_table[cpu] || !cpu_table[cpu]->online))
+	/* Linux: past nr_cpu_ids is EINVAL, a possible but offline CPU ENODEV
+	 * (every CPU that booted here is online). */
+	if (cpu >= (int)nr_cpus_online)
+		return -EINVAL;
+	if (cpu >= 0 && (!cpu_table[cpu] || !cpu_table[cpu]->online))
 		return -ENODEV;
 	if (pid < -1)
 		return -ESRCH;
@@ -259,7 +263,8 @@ SYSCALL_DEFINE(perf_event_open)
 	if (leader) {
 		/* Members count together: same task, same CPU; the leader must
 		 * lead (not be a member itself). */
-		if (leader->leader != leader || leader->cpu != cpu || leader->task != task) {
+		if (leader->leader != leader || leader->cpu != cpu || leader->task != task ||
+		    leader->attr.inherit != attr.inherit) {
 			rc = -EINVAL;
 			goto out;
 		}
@@ -325,7 +330,7 @@ u64 perf_event_read_count(struct perf_event *e)
 {
 	irqflags_t f = arch_irq_save();
 	perf_event_update_times(e, clock_ns());
-	u64 v = local_read(&e->count);
+	u64 v = perf_source_read(e);
 	arch_irq_restore(f);
 	return v;
 }

@@ -4,8 +4,9 @@
  *   core.c     perf_event_open, attribute checks, lifecycle, read, ioctl
  *   buffer.c   buffers: allocation, mmap, SET_OUTPUT, poll and wakeups
  *   output.c   building and writing records (samples, LOST, THROTTLE...)
- *   sources.c  what produces events: clocks, page faults, context switches,
- *              syscall tracepoints, NMI-driven cycles; throttling
+ *   sources.c  what produces events and when they sample: clocks, page faults,
+ *              tracepoints, NMI-driven cycles; Linux's overflow and throttle rules
+ *   context.c  per-CPU and per-task contexts, context switches, thread exit
  *   inherit.c  attr.inherit: copies of events in new threads
  *   bpf_attach.c  built-in BPF handlers on tracepoints
  *
@@ -105,6 +106,7 @@ struct perf_event {
 	struct trap_frame *regs_hint;
 	void *bpf_prog;                 /* a built-in handler attached (SET_BPF) */
 	u64 throttle_hits;
+	u64 tick_id, tick_samples;      /* overflows in the current tick */
 };
 
 /* Per-thread list of events that follow the thread. */
@@ -133,7 +135,6 @@ struct perf_cpu {
 	struct list_node events;
 	struct list_node active;                /* events counting on this CPU */
 	struct perf_event *nmi_slots[PERF_NMI_SLOTS];
-	u32 irq_samples;                        /* this tick */
 };
 
 
@@ -193,8 +194,11 @@ int perf_source_init(struct perf_event *e);
 void perf_source_destroy(struct perf_event *e);
 void perf_event_start(struct perf_event *e);   /* becomes active on this CPU */
 void perf_event_stop(struct perf_event *e);
-/* An event counted `n`: sample at period boundaries. */
-void perf_event_count(struct perf_event *e, u64 n, const struct perf_sample *s, bool from_irq);
+/* A software event (or context switch) counted nr times, in the mode of
+ * s (excluded modes do not count). */
+void perf_sw_hit(struct perf_event *e, u64 nr, const struct perf_sample *s);
+/* The count read() reports. */
+u64 perf_source_read(struct perf_event *e);
 void perf_ctx_add(struct perf_event *e);
 void perf_ctx_remove(struct perf_event *e);
 void perf_enable(struct perf_event *e);

@@ -1,18 +1,21 @@
-/* Where perf events come from, and when they count.
+/* Where perf events come from, and when they count and sample.
  *
  *   software clocks  CPU_CLOCK, TASK_CLOCK: a timer every sample period
  *                    (at least 10 us, as Linux); counts nanoseconds
  *   page faults      PAGE_FAULTS, PAGE_FAULTS_MIN: from the #PF handler
- *   switches         CONTEXT_SWITCHES and PERF_RECORD_SWITCH (context_switch)
+ *   switches         CONTEXT_SWITCHES (context.c calls perf_sw_hit)
  *   tracepoints      raw_syscalls and syscalls: from the syscall path
  *   cycles           PERF_TYPE_HARDWARE CPU_CYCLES: the TSC, sampled from a
  *                    periodic NMI, so its records are written in NMI context
  *                    and nest inside every other writer
  *
- * An event counts only while it is active: enabled, and for a per-task
- * event while its task runs (sched_in/out start and stop it). Samples
- * taken from interrupts and NMIs are throttled per CPU at
- * PERF_MAX_SAMPLE_RATE, like Linux, with THROTTLE/UNTHROTTLE records. */
+ * The rules are Linux's: software events in an excluded mode do not count;
+ * a count that crosses n periods is n samples of one period (but with
+ * PERF_SAMPLE_PERIOD and a fixed period, every software event is a sample);
+ * clock samples report the period asked for; raw_syscalls are kernel
+ * events, syscalls:* carry the task's user registers. An event may take
+ * PERF_MAX_SAMPLE_RATE / HZ timer or NMI samples per tick; past that it is
+ * throttled (THROTTLE, then UNTHROTTLE at the next tick). */
 #include <lib/errno.h>
 #include <arch/irqflags.h>
 #include <arch/trap.h>
@@ -50,75 +53,105 @@ bool perf_tracepoint_id_valid(u64 id)
 
 /* --- sampling --------------------------------------------------------- */
 
-static bool excluded(const struct perf_event *e, const struct perf_sample *s)
+/* Would a sample taken in this mode be excluded (exclude_user/kernel)? */
+static bool mode_excluded(const struct perf_event *e, bool user)
 {
-	if (s->user ? e->attr.exclude_user : e->attr.exclude_kernel)
-		return true;
-	return e->attr.exclude_idle && current_thread() == this_cpu()->idle;
+	return user ? e->attr.exclude_user : e->attr.exclude_kernel;
 }
 
-static void overflow(struct perf_event *e, const struct perf_sample *s, bool from_irq)
+/* One overflow: a sample, unless the event is over its budget for this
+ * tick (Linux's max_samples_per_tick). As in Linux every overflow counts
+ * against the budget, but only "throttle" ones (timer and NMI overflows,
+ * and the second and later of one software count) can trip it; then the
+ * event says THROTTLE and stays quiet until the next tick. */
+static bool overflow(struct perf_event *e, const struct perf_sample *s, bool throttle)
 {
-	if (from_irq) {
-		struct perf_cpu *pc = perf_cpu_state(this_cpu_id());
-		if (++pc->irq_samples > MAX_SAMPLES_PER_TICK) {
-			/* Too many interrupts: stop sampling until the next tick. */
-			if (!e->throttled) {
-				e->throttled = true;
-				e->throttle_hits++;
-				perf_output_throttle(e, true);
-			}
-			return;
-		}
-	}
-	if (excluded(e, s))
-		return;
-	perf_output_sample_record(e, s);
-}
-
-void perf_event_count(struct perf_event *e, u64 n, const struct perf_sample *s, bool from_irq)
-{
-	local_add(n, &e->count);
-	if (!e->period)
-		return;
-	e->freq_count += n;
 	if (e->throttled)
+		return false;
+	u64 tick = clock_ns() / (NSEC_PER_SEC / arch_timer_hz());
+	if (e->tick_id != tick) {
+		e->tick_id = tick;
+		e->tick_samples = 0;
+	}
+	if (++e->tick_samples > MAX_SAMPLES_PER_TICK && throttle) {
+		e->throttled = true;
+		e->throttle_hits++;
+		perf_output_throttle(e, true);
+		return false;
+	}
+	perf_output_sample_record(e, s);
+	return true;
+}
+
+/* n overflows in a row (a count that crossed several periods), each a
+ * sample of one period; bounded by the throttle. */
+static void overflow_n(struct perf_event *e, const struct perf_sample *s, u64 n, bool throttle)
+{
+	for (u64 i = 0; i < n; i++)
+		if (!overflow(e, s, throttle || i > 0))
+			break;
+}
+
+/* Consume n counts of the period: how many periods ended. */
+static u64 periods_crossed(struct perf_event *e, u64 n)
+{
+	e->period_left -= (s64)n;
+	if (e->period_left > 0)
+		return 0;
+	u64 crossed = (u64)(-e->period_left) / e->period + 1;
+	e->period_left += (s64)(crossed * e->period);
+	return crossed;
+}
+
+static bool is_sampling(const struct perf_event *e)
+{
+	return e->period != 0;
+}
+
+/* Software events (page faults, context switches) and tracepoints, with
+ * Linux's rules (perf_swevent_event): a sample with PERF_SAMPLE_PERIOD and
+ * a fixed period is taken at every event, carrying the count as its
+ * period; otherwise each period crossed is a sample of one period. */
+static void perf_sw_event(struct perf_event *e, u64 nr, const struct perf_sample *s)
+{
+	local_add(nr, &e->count);
+	if (!is_sampling(e))
 		return;
-	s64 left = e->period_left - (s64)n;
+	e->freq_count += nr;
 	struct perf_sample one = *s;
-	one.period = e->period;
-	/* A count that crossed several periods still gives one sample with
-	 * the whole count as its period, like Linux's software events. */
-	if (left <= 0) {
-		u64 crossed = 0;
-		while (left <= 0) {
-			left += (s64)e->period;
-			crossed += e->period;
-		}
-		one.period = crossed;
-		e->period_left = left;
-		overflow(e, &one, from_irq);
+	if ((e->attr.sample_type & PERF_SAMPLE_PERIOD) && !e->attr.freq) {
+		one.period = nr;
+		overflow(e, &one, false);
 		return;
 	}
-	e->period_left = left;
+	one.period = e->period;
+	overflow_n(e, &one, periods_crossed(e, nr), false);
+}
+
+/* A software event happened in the mode s says: an excluded mode does not
+ * even count it (Linux's perf_exclude_event). */
+void perf_sw_hit(struct perf_event *e, u64 nr, const struct perf_sample *s)
+{
+	if (!mode_excluded(e, s->user))
+		perf_sw_event(e, nr, s);
 }
 
 /* --- clocks ------------------------------------------------------------- */
 
+/* Linux turns a clock's frequency into a fixed period at creation and
+ * never runs its timer faster than every 10 us; samples still report the
+ * period asked for. */
 static u64 clock_period(const struct perf_event *e)
 {
-	u64 p = e->attr.freq ? NSEC_PER_SEC / (e->attr.sample_freq ? e->attr.sample_freq : 1)
-			     : e->period;
-	return p < PERF_MIN_CLOCK_PERIOD ? PERF_MIN_CLOCK_PERIOD : p;
+	return e->period < PERF_MIN_CLOCK_PERIOD ? PERF_MIN_CLOCK_PERIOD : e->period;
 }
 
-static void clock_update(struct perf_event *e, const struct perf_sample *s, bool from_irq)
+/* Nanoseconds not yet added to an active clock's count. */
+static u64 clock_pending(const struct perf_event *e)
 {
+	u64 last = READ_ONCE(e->clock_last);
 	u64 now = clock_ns();
-	u64 delta = now - e->clock_last;
-	e->clock_last = now;
-	struct perf_sample none = { 0 };
-	perf_event_count(e, delta, s ? s : &none, from_irq && s);
+	return e->active && now > last ? now - last : 0;
 }
 
 static void clock_fire(struct ktimer *t)
@@ -126,15 +159,27 @@ static void clock_fire(struct ktimer *t)
 	struct perf_event *e = t->data;
 	if (!e->active)
 		return;
+	u64 now = clock_ns();
+	local_add(now - e->clock_last, &e->count);
+	WRITE_ONCE(e->clock_last, now);
 	const struct trap_frame *r = this_cpu()->irq_regs;
 	struct perf_sample s = {
-		.ip = r ? r->rip : 0,
-		.user = r && trap_from_user(r),
-		.regs = r,
+		.ip = r ? r->rip : 0, .user = r && trap_from_user(r), .regs = r,
+		.period = e->period,
 	};
-	clock_update(e, &s, true);
+	bool idle = current_thread() == this_cpu()->idle;
+	if (r && !mode_excluded(e, s.user) && !(e->attr.exclude_idle && idle))
+		overflow(e, &s, true);
 	if (e->active && !e->throttled)
-		ktimer_arm(&e->hrtimer, clock_ns() + clock_period(e));
+		ktimer_arm(&e->hrtimer, now + clock_period(e));
+}
+
+/* The count as read(): an active clock includes the time since its last
+ * update (Linux updates it on read). */
+u64 perf_source_read(struct perf_event *e)
+{
+	u64 v = local_read(&e->count);
+	return is_clock(e) ? v + clock_pending(e) : v;
 }
 
 /* --- cycles (NMI) ------------------------------------------------------- */
@@ -154,6 +199,9 @@ static u64 cycles_take(struct perf_event *e)
 	}
 }
 
+/* Cycles in NMI context: the emulated counter "overflows" once per period
+ * crossed since the last NMI, each overflow a sample of one period (as a
+ * PMU interrupting at every period would give), until the throttle. */
 static void perf_nmi(struct trap_frame *regs)
 {
 	struct perf_cpu *pc = perf_cpu_peek(this_cpu_id());
@@ -163,10 +211,18 @@ static void perf_nmi(struct trap_frame *regs)
 		struct perf_event *e = __atomic_load_n(&pc->nmi_slots[i], __ATOMIC_ACQUIRE);
 		if (!e || !e->active)
 			continue;
+		u64 d = cycles_take(e);
+		local_add(d, &e->count);
+		if (!is_sampling(e))
+			continue;
+		e->freq_count += d;
 		struct perf_sample s = {
 			.ip = regs->rip, .user = trap_from_user(regs), .regs = regs,
+			.period = e->period,
 		};
-		perf_event_count(e, cycles_take(e), &s, true);
+		u64 n = periods_crossed(e, d);
+		if (n && !mode_excluded(e, s.user))
+			overflow_n(e, &s, n, true);
 	}
 }
 
@@ -268,8 +324,17 @@ int perf_source_init(struct perf_event *e)
 		__atomic_store_n(&nmi_installed, false, __ATOMIC_RELAXED);
 		return -ENOMEM;         /* the NMI handler table is full */
 	}
-	if (is_clock(e))
+	if (is_clock(e)) {
 		ktimer_init(&e->hrtimer, clock_fire, e);
+		if (e->attr.freq) {
+			/* Linux: a clock's frequency is a fixed period from now on. */
+			u64 f = e->attr.sample_freq;
+			e->period = f ? MAX(NSEC_PER_SEC / f, (u64)1) : 0;
+			e->period_left = (s64)e->period;
+			e->attr.freq = 0;
+			e->attr.sample_period = e->period;
+		}
+	}
 	if (e->task) {
 		e->task_tid = e->task->tid;
 		if (!perf_task_ctx(e->task, true))
@@ -303,7 +368,7 @@ static void sw_visit(struct perf_event *e, void *arg)
 {
 	struct sw_hit *h = arg;
 	if (e->active && is_type(e, PERF_TYPE_SOFTWARE, h->config))
-		perf_event_count(e, 1, h->s, false);
+		perf_sw_hit(e, 1, h->s);
 }
 
 void perf_page_fault(u64 addr, const struct trap_frame *regs)
@@ -322,7 +387,8 @@ void perf_page_fault(u64 addr, const struct trap_frame *regs)
 struct tp_hit {
 	u64 id_any, id_one;             /* the raw_syscalls id, the per-syscall id */
 	bool quiet_any, quiet_one;      /* a BPF program suppressed its samples */
-	const struct perf_sample *s;
+	const struct perf_sample *s;    /* with the task's user registers */
+	const struct trap_frame *kregs; /* the kernel's, where it traced */
 };
 
 static void tp_visit(struct perf_event *e, void *arg)
@@ -334,6 +400,16 @@ static void tp_visit(struct perf_event *e, void *arg)
 	    (e->attr.config != h->id_one || h->quiet_one))
 		return;
 	struct perf_sample s = *h->s;
+	/* As Linux: syscalls:* report the task's user registers and ignore the
+	 * exclude bits; raw_syscalls report the kernel's and, being kernel
+	 * events, are not counted at all with exclude_kernel. */
+	if (e->attr.config == h->id_any) {
+		if (e->attr.exclude_kernel)
+			return;
+		s.regs = h->kregs;
+		s.ip = h->kregs->rip;
+		s.user = false;
+	}
 	/* The payload carries the event's own id in common_type. */
 	u8 raw[72];
 	__builtin_memcpy(raw, h->s->raw, h->s->raw_size);
@@ -345,7 +421,7 @@ static void tp_visit(struct perf_event *e, void *arg)
 		*(u32 *)(raw + 12) = 0;
 	}
 	s.raw = raw;
-	perf_event_count(e, 1, &s, false);
+	perf_sw_event(e, 1, &s);
 }
 
 static void tracepoint_hit(struct trap_frame *f, u64 id_any, u64 id_one, const u64 *payload,
@@ -367,7 +443,9 @@ static void tracepoint_hit(struct trap_frame *f, u64 id_any, u64 id_one, const u
 		.nr = (s64)payload[0], .args = enter ? payload + 1 : NULL,
 		.ret = enter ? 0 : (s64)payload[1], .regs = f,
 	};
-	struct tp_hit h = { id_any, id_one, false, false, &s };
+	struct trap_frame kregs;
+	trap_capture_kernel(&kregs);
+	struct tp_hit h = { id_any, id_one, false, false, &s, &kregs };
 	h.quiet_any = perf_bpf_tracepoint(id_any, &c);
 	if (id_one != ~0ull)
 		h.quiet_one = perf_bpf_tracepoint(id_one, &c);
@@ -395,13 +473,16 @@ void perf_tick(void)
 	if (!READ_ONCE(perf_hooks_enabled))
 		return;
 	struct perf_cpu *pc = perf_cpu_state(this_cpu_id());
-	pc->irq_samples = 0;
 	struct list_node *pos;
 	list_for_each(pos, &pc->active) {
 		struct perf_event *e = list_entry(pos, struct perf_event, active_node);
 		if (e->throttled) {
-			e->throttled = false;
+			/* UNTHROTTLE goes out while the NMI still sees the
+			 * event throttled, so a THROTTLE from an NMI landing
+			 * here can only follow it. */
 			perf_output_throttle(e, false);
+			e->tick_samples = 0;
+			__atomic_store_n(&e->throttled, false, __ATOMIC_RELEASE);
 			if (is_clock(e))
 				ktimer_arm(&e->hrtimer, clock_ns() + clock_period(e));
 		}

@@ -34,6 +34,7 @@
 #define EDEADLK 35
 #define ENAMETOOLONG 36
 #define ENOSYS 38
+#define EOVERFLOW 75
 #define ENOTSUP 95
 #define EOPNOTSUPP 95
 #define ETIMEDOUT 110
