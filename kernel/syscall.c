@@ -9,15 +9,27 @@
 #include <kernel/signal.h>
 #include <kernel/syscall.h>
 
-#define X(name) SYSCALL_DECLARE(name);
+#define X(name, nargs) SYSCALL_DECLARE(name);
 #include "syscall_names.h"
 #undef X
 
 static const syscall_fn syscall_table[NR_SYSCALLS] = {
-#define X(name) [SYS_##name] = sys_##name,
+#define X(name, nargs) [SYS_##name] = sys_##name,
 #include "syscall_names.h"
 #undef X
 };
+
+/* Arguments + 1, so that 0 means "no such system call". */
+static const u8 syscall_args[NR_SYSCALLS] = {
+#define X(name, nargs) [SYS_##name] = (nargs) + 1,
+#include "syscall_names.h"
+#undef X
+};
+
+int syscall_nargs(long nr)
+{
+	return nr >= 0 && nr < NR_SYSCALLS ? syscall_args[nr] - 1 : -1;
+}
 
 bool syscall_trace_enabled;
 

@@ -415,10 +415,14 @@ static void tp_visit(struct perf_event *e, void *arg)
 	__builtin_memcpy(raw, h->s->raw, h->s->raw_size);
 	*(u16 *)raw = (u16)e->attr.config;
 	if (e->attr.config == h->id_one && h->id_one >= RT_TP_SYS_ENTER_BASE) {
-		/* syscalls:* layout: s32 __syscall_nr, u32 pad, then the rest. */
+		/* syscalls:* layout: s32 __syscall_nr, u32 pad, then the
+		 * syscall's own arguments (enter) or the return value (exit). */
 		s64 nr = *(s64 *)(raw + 8);
 		*(s32 *)(raw + 8) = (s32)nr;
 		*(u32 *)(raw + 12) = 0;
+		int nargs = syscall_nargs(nr);
+		if (h->id_one < RT_TP_SYS_EXIT_BASE && nargs >= 0)
+			s.raw_size = 16 + 8 * (u32)nargs;
 	}
 	s.raw = raw;
 	perf_sw_event(e, 1, &s);

@@ -276,7 +276,7 @@ static void t_sys_enter_payload(void)
 	EXPECT_EQ(count, 2);
 	for (int i = 0; i < 2; i++) {
 		const struct tp_sys_enter *e = (const void *)recs[i].raw;
-		EXPECT_GE(recs[i].s.raw_size, 20);   /* Linux: 28 (one argument); Ringtail: 68 */
+		EXPECT_EQ(recs[i].s.raw_size, 28);   /* one argument: 16 + 8, padded */
 		EXPECT_EQ(e->c.common_type, tp);
 		EXPECT_EQ(e->nr, NR_getpgid);
 		EXPECT_EQ_HEX(e->args[0], NOPID + i);

@@ -79,6 +79,8 @@
 #define NR_SYSCALLS 464
 
 typedef long (*syscall_fn)(u64, u64, u64, u64, u64, u64);
+/* How many arguments system call nr takes; -1 if Ringtail has none. */
+int syscall_nargs(long nr);
 
 struct trap_frame;
 void syscall_dispatch(struct trap_frame *f);

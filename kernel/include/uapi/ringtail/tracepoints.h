@@ -11,12 +11,12 @@
  * then the event's fields:
  *   raw_syscalls:sys_enter   s64 id; u64 args[6];              (64 bytes)
  *   raw_syscalls:sys_exit    s64 id; s64 ret;                  (24 bytes)
- *   syscalls:sys_enter_NAME  s32 __syscall_nr; u32 pad; u64 args[6];  (64)
+ *   syscalls:sys_enter_NAME  s32 __syscall_nr; u32 pad; u64 args[n];
+ *                            (16 + 8n: n the syscall's own arguments)
  *   syscalls:sys_exit_NAME   s32 __syscall_nr; u32 pad; s64 ret;      (24)
- * (Linux's per-syscall enter events list only the syscall's own arguments;
- * Ringtail always records all six argument registers.)
  * As in Linux, the raw size field is padded so that size + data ends on an
- * 8-byte boundary: 68 for a 64-byte payload, 28 for a 24-byte one.
+ * 8-byte boundary: 68 for a 64-byte payload, 28 for a 24-byte one, 20 for
+ * sys_enter_getppid's 16.
  */
 #ifndef _UAPI_RINGTAIL_TRACEPOINTS_H
 #define _UAPI_RINGTAIL_TRACEPOINTS_H
