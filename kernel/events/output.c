@@ -267,7 +267,7 @@ void perf_output_switch(struct perf_event *e, bool out, bool preempt, struct thr
 	u16 misc = out ? PERF_RECORD_MISC_SWITCH_OUT : 0;
 	if (out && preempt)
 		misc |= PERF_RECORD_MISC_SWITCH_OUT_PREEMPT;
-	if (e->cpu == -1) {
+	if (e->task) {          /* a task's event, whatever its cpu */
 		output_simple(e, PERF_RECORD_SWITCH, misc, NULL, 0);
 	} else {
 		u64 w = 0;
