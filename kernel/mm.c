@@ -7,10 +7,12 @@
  * Nothing here touches user memory while holding it, so a page fault taken
  * while copying user data can always take it. Frames of anonymous areas
  * belong to the area and are freed with it; device areas (perf buffers)
- * own nothing and are told through ops->close. */
+ * own no frames, hold a reference on their file, and are told through
+ * ops->close when they go. */
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <arch/mmu.h>
+#include <kernel/file.h>
 #include <kernel/heap.h>
 #include <kernel/mm.h>
 #include <kernel/panic.h>
@@ -111,6 +113,8 @@ static struct vma *split_vma(struct vma *v, u64 addr)
 	hi->start = addr;
 	if (v->kind == VMA_DEVICE)
 		hi->pgoff += (addr - v->start) / PAGE_SIZE;
+	if (hi->file)
+		file_get(hi->file);     /* each half drops one when it goes */
 	if (v->ops && v->ops->open)
 		v->ops->open(hi);
 	v->end = addr;
@@ -155,6 +159,10 @@ static void release_closed(struct vma *list)
 		struct vma *next = list->next;
 		if (list->ops && list->ops->close)
 			list->ops->close(list);
+		/* Outside mm->lock: this may be the file's last reference, and
+		 * its release (a perf event's) may wait for other CPUs. */
+		if (list->file)
+			file_put(list->file);
 		kfree(list);
 		list = next;
 	}
@@ -378,8 +386,8 @@ long mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
 	return where;
 }
 
-long mm_map_device(struct mm *mm, u64 addr, u64 len, unsigned prot, unsigned maxprot,
-		   bool fixed, const struct vma_ops *ops, void *priv, u64 pgoff)
+long mm_map_device(struct mm *mm, struct file *f, u64 addr, u64 len, unsigned prot,
+		   unsigned maxprot, bool fixed, const struct vma_ops *ops, void *priv, u64 pgoff)
 {
 	struct vma *v = new_vma(addr, addr + len, prot, VMA_DEVICE);
 	if (!v)
@@ -388,6 +396,11 @@ long mm_map_device(struct mm *mm, u64 addr, u64 len, unsigned prot, unsigned max
 	v->ops = ops;
 	v->priv = priv;
 	v->pgoff = pgoff;
+	/* Taken before the area is visible: another thread may unmap it as
+	 * soon as the lock is dropped. The caller holds one, so dropping it
+	 * again on failure never releases the file. */
+	v->file = f;
+	file_get(f);
 	struct vma *closed = NULL;
 	spin_lock(&mm->lock);
 	int rc = fixed ? unmap_locked(mm, addr, addr + len, &closed) : 0;
@@ -398,6 +411,7 @@ long mm_map_device(struct mm *mm, u64 addr, u64 len, unsigned prot, unsigned max
 	spin_unlock(&mm->lock);
 	release_closed(closed);
 	if (rc) {
+		file_put(f);
 		kfree(v);
 		return rc;
 	}
@@ -522,16 +536,26 @@ long mm_madvise(u64 addr, u64 len, int advice)
 		return -EINVAL;
 	struct mm *mm = cur_mm();
 	spin_lock(&mm->lock);
-	long rc = fully_mapped(mm, addr, end) ? 0 : -ENOMEM;
+	long rc = 0;
 	if (advice == MADV_DONTNEED || advice == MADV_FREE) {
-		for (struct vma *v = mm->vmas; v; v = v->next) {
+		/* In address order, stopping at the first area that refuses,
+		 * as Linux walks them: raw-frame areas refuse both, and
+		 * MADV_FREE is for anonymous memory only. */
+		for (struct vma *v = mm->vmas; v && !rc; v = v->next) {
 			if (v->end <= addr || v->start >= end)
 				continue;
-			/* The next touch faults in a fresh zeroed page (a device
-			 * area's own page again). */
-			zap_range(mm, v, MAX(v->start, addr), MIN(v->end, end));
+			if (v->kind == VMA_DEVICE &&
+			    (advice == MADV_FREE || (v->ops && v->ops->pfnmap)))
+				rc = -EINVAL;
+			else    /* the next touch faults in a fresh zeroed page
+				 * (a device area's own page again) */
+				zap_range(mm, v, MAX(v->start, addr), MIN(v->end, end));
 		}
 	}
+	/* A hole is reported only if no area refused (Linux: -ENOMEM after
+	 * advising every area there is). */
+	if (!rc && !fully_mapped(mm, addr, end))
+		rc = -ENOMEM;
 	spin_unlock(&mm->lock);
 	return rc;
 }
@@ -564,31 +588,147 @@ long mm_brk(u64 addr)
 #define MREMAP_MAYMOVE 1
 #define MREMAP_FIXED   2
 
+/* Map frame pa at va with pte flags fl, which may be 0 (PROT_NONE: the
+ * frame stays recorded but inaccessible, as mprotect leaves it). */
+static int map_frame(struct mm *mm, u64 va, paddr_t pa, unsigned fl)
+{
+	int rc = vm_map(&mm->as, va, pa, fl ? fl : pte_flags(VM_READ));
+	if (!rc && !fl)
+		vm_protect(&mm->as, va, 0);
+	return rc;
+}
+
+/* Move the pages of area v to dst (v itself is not touched). All or
+ * nothing: if a page table for dst cannot be allocated, every page goes
+ * back where it was, which cannot fail (its page tables still exist). */
+static int move_pages(struct mm *mm, struct vma *v, u64 dst)
+{
+	u64 len = v->end - v->start, off = 0;
+	int rc = 0;
+	while (off < len) {
+		u64 from = v->start + off;
+		unsigned fl = page_prot(v, from, v->prot);
+		paddr_t pa = vm_unmap_noflush(&mm->as, from);
+		if (pa && map_frame(mm, dst + off, pa, fl)) {
+			map_frame(mm, from, pa, fl);
+			rc = -ENOMEM;
+			break;
+		}
+		off += PAGE_SIZE;
+	}
+	if (rc) {
+		/* [0, off) had moved: put it back. */
+		for (u64 back = 0; back < off; back += PAGE_SIZE) {
+			u64 from = v->start + back;
+			paddr_t pa = vm_unmap_noflush(&mm->as, dst + back);
+			if (pa)
+				map_frame(mm, from, pa, page_prot(v, from, v->prot));
+		}
+		if (off)
+			tlb_shootdown_range(&mm->as, dst, off / PAGE_SIZE);
+	}
+	/* Old translations must not outlive the move (the frames live on). */
+	tlb_shootdown_range(&mm->as, v->start, len / PAGE_SIZE);
+	return rc;
+}
+
+/* Move [old, old + old_len) of area v to dst as an area of new_len bytes
+ * (anonymous areas only grow: the rest is demand-zero). dst is free. */
+static long move_locked(struct mm *mm, struct vma *v, u64 old, u64 old_len, u64 dst,
+			u64 new_len)
+{
+	/* Linux asks the device (may_split) before moving part of its area. */
+	if (v->ops && v->ops->fixed_shape && (old != v->start || old + old_len != v->end))
+		return -EINVAL;
+	if (old > v->start) {
+		v = split_vma(v, old);
+		if (!v)
+			return -ENOMEM;
+	}
+	if (old + old_len < v->end && !split_vma(v, old + old_len))
+		return -ENOMEM;
+	int rc = move_pages(mm, v, dst);
+	if (rc)
+		return rc;
+	struct vma **pp = &mm->vmas;
+	while (*pp != v)
+		pp = &(*pp)->next;
+	*pp = v->next;
+	/* The same area, so a device's file reference and state move with it
+	 * (a device's page indexes stay: pgoff is unchanged). */
+	v->start = dst;
+	v->end = dst + new_len;
+	insert_vma(mm, v);
+	return (long)dst;
+}
+
+/* Linux's resize_is_valid: may [addr, addr + old_len) of v become new_len
+ * bytes? */
+static long resize_check(struct vma *v, u64 addr, u64 old_len, u64 new_len)
+{
+	if (!old_len && v->kind != VMA_DEVICE)
+		return -EINVAL;         /* "duplicating" a private mapping */
+	if (old_len > v->end - addr)
+		return -EFAULT;         /* across areas */
+	if (new_len > old_len && v->kind == VMA_DEVICE)
+		return -EFAULT;         /* VM_DONTEXPAND: device areas never grow */
+	return 0;
+}
+
 long mm_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_addr)
 {
-	if ((old & (PAGE_SIZE - 1)) || (flags & ~(u64)(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
-	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) || !new_len)
+	/* Linux's check_mremap_params, in its order. */
+	if (flags & ~(u64)(MREMAP_MAYMOVE | MREMAP_FIXED))
+		return -EINVAL;
+	if (old & (PAGE_SIZE - 1))
 		return -EINVAL;
 	old_len = ALIGN_UP(old_len, PAGE_SIZE);
 	new_len = ALIGN_UP(new_len, PAGE_SIZE);
-	if (!new_len || old_len > TASK_SIZE || new_len > TASK_SIZE || old > TASK_SIZE - old_len)
+	if (!new_len || new_len > TASK_SIZE || old_len > TASK_SIZE || old > TASK_SIZE - old_len)
 		return -EINVAL;
-	if (flags & MREMAP_FIXED)
-		return -EINVAL;         /* not supported: callers fall back */
+	bool fixed = flags & MREMAP_FIXED;
+	if (fixed) {
+		if (new_addr > TASK_SIZE - new_len || (new_addr & (PAGE_SIZE - 1)) ||
+		    !(flags & MREMAP_MAYMOVE))
+			return -EINVAL;
+		if (old < new_addr + new_len && new_addr < old + old_len)
+			return -EINVAL; /* source and target overlap */
+		if (new_addr < USER_MIN)
+			return -EPERM;  /* Linux without CAP_SYS_RAWIO: below mmap_min_addr */
+	}
 	struct mm *mm = cur_mm();
+	struct vma *closed = NULL;
 	spin_lock(&mm->lock);
 	struct vma *v = find_vma(mm, old);
 	long rc;
-	if (!v || old + old_len > v->end || !old_len) {
+	if (!v) {
 		rc = -EFAULT;
-	} else if (new_len <= old_len) {
-		spin_unlock(&mm->lock);
+	} else if (fixed) {
+		/* Linux's mremap_to: clear the target, shrink in place, then
+		 * move what is left (all after the unmapping, as Linux). */
+		rc = unmap_locked(mm, new_addr, new_addr + new_len, &closed);
+		if (!rc && new_len < old_len) {
+			rc = unmap_locked(mm, old + new_len, old + old_len, &closed);
+			old_len = new_len;
+		}
+		if (!rc)
+			v = find_vma(mm, old);  /* unmapping may have split it */
+		if (!rc && !v)
+			rc = -EFAULT;
+		if (!rc)
+			rc = resize_check(v, old, old_len, new_len);
+		if (!rc)
+			rc = move_locked(mm, v, old, old_len, new_addr, new_len);
+	} else if (new_len == old_len) {
+		rc = (long)old;
+	} else if (new_len < old_len) {
 		/* Shrinking is unmapping the tail (which an area that cannot
 		 * be split refuses). */
-		rc = new_len < old_len ? mm_munmap(old + new_len, old_len - new_len) : 0;
-		return rc ? rc : (long)old;
-	} else if (v->kind == VMA_DEVICE) {
-		rc = -EFAULT;           /* Linux: VM_DONTEXPAND, device areas never grow */
+		rc = unmap_locked(mm, old + new_len, old + old_len, &closed);
+		if (!rc)
+			rc = (long)old;
+	} else if ((rc = resize_check(v, old, old_len, new_len))) {
+		/* rc says why not */
 	} else if (old + old_len == v->end &&
 		   range_free(mm, v->end, old + new_len) && old + new_len <= TASK_SIZE) {
 		v->end = old + new_len;         /* grow in place */
@@ -597,25 +737,10 @@ long mm_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_addr)
 		rc = -ENOMEM;
 	} else {
 		u64 dst = find_free(mm, new_len);
-		struct vma *n = dst ? new_vma(dst, dst + new_len, v->prot, VMA_ANON) : NULL;
-		if (!n) {
-			rc = -ENOMEM;
-		} else {
-			/* Move the frames, then drop the old range. */
-			for (u64 off = 0; off < old_len; off += PAGE_SIZE) {
-				paddr_t pa = vm_unmap(&mm->as, old + off);
-				if (pa)
-					vm_map(&mm->as, dst + off, pa, pte_flags(v->prot));
-			}
-			insert_vma(mm, n);
-			struct vma *closed = NULL;
-			unmap_locked(mm, old, old + old_len, &closed);
-			spin_unlock(&mm->lock);
-			release_closed(closed);
-			return (long)dst;
-		}
+		rc = dst ? move_locked(mm, v, old, old_len, dst, new_len) : -ENOMEM;
 	}
 	spin_unlock(&mm->lock);
+	release_closed(closed);
 	return rc;
 }
 

@@ -331,7 +331,7 @@ static long map_mmap(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned 
 	 * from all: mprotect can never make the positions or data writable. */
 	unsigned maxprot = VM_READ | (writable ? VM_WRITE : 0);
 	bpf_map_get(m);
-	long where = mm_map_device(mm, addr, len, prot, maxprot, fixed,
+	long where = mm_map_device(mm, f, addr, len, prot, maxprot, fixed,
 				   &ring_vma_ops, m, off / PAGE_SIZE);
 	if (where < 0)
 		bpf_map_put(m);

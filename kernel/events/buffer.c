@@ -1,10 +1,20 @@
 /* perf buffers: allocation, the user mapping, output redirection
- * (SET_OUTPUT), poll and wakeups.
+ * (SET_OUTPUT), poll and wakeups, with Linux 6.18's rules.
  *
  * A buffer is 1 + 2^n frames. Page 0 (the user page) is writable when it
  * was mapped with PROT_WRITE, which also selects normal mode (the kernel
  * respects data_tail); the data pages are always read-only to user space.
- * The mapping holds a reference, so it outlives close() of the event. */
+ *
+ * Lifetime (internal.h, struct perf_rb): the first mmap of an event makes
+ * its buffer; events redirected with SET_OUTPUT write to it too; the last
+ * munmap detaches them all and frees it. The mappings hold the owner's
+ * file (mm.c), so an event lives, and samples, until its last mapping
+ * goes even after close(fd).
+ *
+ * rb_lock guards e->rb of every event, each buffer's event list and its
+ * mapping count. Producers never take it: they read e->rb with interrupts
+ * off or in NMI context, which is why freeing waits for every CPU
+ * (rb_free). */
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <arch/mmu.h>
@@ -14,6 +24,7 @@
 #include <kernel/mm.h>
 #include <kernel/pmm.h>
 #include <kernel/proc.h>
+#include <kernel/smp.h>
 #include "internal.h"
 
 #define MAP_SHARED 0x01
@@ -21,67 +32,128 @@
 
 void arch_clock_user_params(u32 *time_mult, u16 *time_shift, u64 *time_offset);
 
-static void rb_free(struct perf_rb *rb)
+static spinlock_t rb_lock = SPINLOCK_INIT("perf-rb");
+
+/* An event writing to a buffer (its owner or one redirected there): the
+ * buffer's wakeups wake the pollers of each, as Linux's rb->event_list. */
+struct perf_rb_link {
+	struct list_node node;
+	struct perf_event *e;
+};
+
+static void rb_release_memory(struct perf_rb *rb)
 {
-	irq_work_sync(&rb->wake_work);
-	for (unsigned int i = 0; i <= rb->nr_pages; i++)
-		if (rb->frames[i])
-			frame_free(rb->frames[i]);
+	if (rb->frames)
+		for (unsigned int i = 0; i <= rb->nr_pages; i++)
+			if (rb->frames[i])
+				frame_free(rb->frames[i]);
 	kfree(rb->frames);
 	kfree(rb->data_ptrs);
 	kfree(rb);
 }
 
-void perf_rb_get(struct perf_rb *rb)
+static void grace_nop(void *arg)
 {
-	__atomic_fetch_add(&rb->refs, 1, __ATOMIC_RELAXED);
+	(void)arg;
 }
 
-void perf_rb_put(struct perf_rb *rb)
+/* Free a buffer no event points at any more. A producer that read e->rb
+ * before it was cleared may still be writing: producers run with
+ * interrupts off or in NMI context, and an NMI holds off interrupts until
+ * it returns, so once every other CPU has run our call none is. This CPU
+ * is not inside one: we run with interrupts on. Then the wakeup it may
+ * have queued has to finish (it only walks the now empty event list). */
+static void rb_free(struct perf_rb *rb)
 {
-	if (__atomic_sub_fetch(&rb->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		rb_free(rb);
+	smp_call_mask(~0ull, grace_nop, NULL);
+	irq_work_sync(&rb->wake_work);
+	rb_release_memory(rb);
 }
 
-/* Runs in ordinary interrupt context after an NMI-safe wakeup. */
+/* Runs in ordinary interrupt context after an NMI-safe wakeup: wake the
+ * pollers of every event writing here (they poll their own event). */
 static void rb_wake(struct irq_work *w)
 {
 	struct perf_rb *rb = container_of(w, struct perf_rb, wake_work);
-	waitq_wake_all(&rb->wait);
+	irqflags_t f = spin_lock_irqsave(&rb_lock);
+	struct list_node *pos;
+	list_for_each(pos, &rb->events)
+		waitq_wake_all(&list_entry(pos, struct perf_rb_link, node)->e->wait);
+	spin_unlock_irqrestore(&rb_lock, f);
 }
 
 /* Called by the ring buffer core from the outermost writer, maybe in NMI
- * context: record the wakeup, defer the rest. */
+ * context: record the wakeup (Linux sets rb->poll), defer the rest. */
 static void rb_wakeup(struct perf_buffer *core, void *arg)
 {
 	struct perf_rb *rb = arg;
-	__atomic_fetch_or(&rb->poll, POLLIN | POLLRDNORM, __ATOMIC_RELEASE);
+	__atomic_store_n(&rb->poll, POLLIN | POLLRDNORM, __ATOMIC_RELEASE);
 	irq_work_queue(&rb->wake_work);
 }
 
-/* Where e's records go now: its own buffer, or its SET_OUTPUT target's
- * (which may have been mapped after the redirection); an inherited copy's
- * go where its original's go. The target holds a
- * reference on its buffer for as long as it exists, and e holds one on
- * the target. */
+/* rb_lock held. Point e at rb through link (e has no buffer). */
+static void attach_locked(struct perf_event *e, struct perf_rb *rb, struct perf_rb_link *link)
+{
+	link->e = e;
+	list_add_tail(&rb->events, &link->node);
+	/* Release: a producer that sees the pointer sees the buffer set up. */
+	__atomic_store_n(&e->rb, rb, __ATOMIC_RELEASE);
+}
+
+/* rb_lock held. e stops writing to its buffer; returns its link to free,
+ * and in *empty the buffer if no event is left on it (to free). */
+static struct perf_rb_link *detach_locked(struct perf_event *e, struct perf_rb **empty)
+{
+	struct perf_rb *rb = e->rb;
+	struct perf_rb_link *link = NULL;
+	*empty = NULL;
+	if (!rb)
+		return NULL;
+	struct list_node *pos;
+	list_for_each(pos, &rb->events)
+		if (list_entry(pos, struct perf_rb_link, node)->e == e)
+			link = list_entry(pos, struct perf_rb_link, node);
+	if (link)
+		list_del(&link->node);
+	WRITE_ONCE(e->rb, NULL);
+	/* A poller asleep on e may have missed a wakeup of the old buffer
+	 * (Linux's ring_buffer_attach wakes here too). */
+	waitq_wake_all(&e->wait);
+	if (list_empty(&rb->events))
+		*empty = rb;
+	return link;
+}
+
+/* Where e's records go now: its own buffer or its SET_OUTPUT target's
+ * (e->rb either way); an inherited copy's go where its original's go. */
 struct perf_rb *perf_event_rb(struct perf_event *e)
 {
 	if (e->parent)
-		e = e->parent;          /* inherited copies write to the original's */
-	struct perf_rb *rb = READ_ONCE(e->rb);
-	if (!rb && e->output)
-		rb = READ_ONCE(e->output->rb);
-	return rb;
+		e = e->parent;
+	return READ_ONCE(e->rb);
 }
 
+/* Interrupts are off (the task context's lock is held), so the buffer
+ * cannot be freed under us: see rb_free. */
 void perf_event_wakeup(struct perf_event *e)
 {
-	struct perf_rb *rb = perf_event_rb(e);
-	if (rb) {
-		__atomic_fetch_or(&rb->poll, POLLHUP, __ATOMIC_RELEASE);
+	struct perf_rb *rb = READ_ONCE(e->rb);
+	if (rb)
 		irq_work_queue(&rb->wake_work);
-	}
 	waitq_wake_all(&e->wait);
+}
+
+void perf_event_detach_rb(struct perf_event *e)
+{
+	struct perf_rb *empty;
+	irqflags_t f = spin_lock_irqsave(&rb_lock);
+	struct perf_rb_link *link = detach_locked(e, &empty);
+	spin_unlock_irqrestore(&rb_lock, f);
+	kfree(link);
+	/* Never in practice: a buffer keeps its owner while mapped, and the
+	 * last munmap detaches everyone at once. */
+	if (empty)
+		rb_free(empty);
 }
 
 /* Time conversion for user space reading the TSC directly (rdtsc):
@@ -104,16 +176,16 @@ static void fill_time_fields(struct perf_event_mmap_page *up)
 	up->pmc_width = 0;
 }
 
-struct perf_rb *perf_rb_alloc(struct perf_event *e, unsigned int nr_pages, bool writable)
+static struct perf_rb *rb_alloc(struct perf_event *e, unsigned int nr_pages, bool writable)
 {
 	struct perf_rb *rb = kzalloc(sizeof(*rb));
 	if (!rb)
 		return NULL;
+	rb->nr_pages = nr_pages;
 	rb->frames = kzalloc((nr_pages + 1) * sizeof(paddr_t));
 	rb->data_ptrs = kzalloc((nr_pages ? nr_pages : 1) * sizeof(void *));
 	if (!rb->frames || !rb->data_ptrs)
 		goto fail;
-	rb->nr_pages = nr_pages;
 	for (unsigned int i = 0; i <= nr_pages; i++) {
 		rb->frames[i] = frame_alloc();  /* zeroed */
 		if (!rb->frames[i])
@@ -121,11 +193,8 @@ struct perf_rb *perf_rb_alloc(struct perf_event *e, unsigned int nr_pages, bool 
 		if (i)
 			rb->data_ptrs[i - 1] = phys_to_virt(rb->frames[i]);
 	}
-	rb->refs = 1;
 	rb->writable = writable;
-	rb->cpu = e->cpu;
-	rb->task = e->task;
-	waitq_init(&rb->wait, "perf-rb");
+	list_init(&rb->events);
 	irq_work_init(&rb->wake_work, rb_wake);
 	struct perf_buffer_config cfg = {
 		.user_page = phys_to_virt(rb->frames[0]),
@@ -142,14 +211,7 @@ struct perf_rb *perf_rb_alloc(struct perf_event *e, unsigned int nr_pages, bool 
 	fill_time_fields(cfg.user_page);
 	return rb;
 fail:
-	if (rb->frames) {
-		for (unsigned int i = 0; i <= nr_pages; i++)
-			if (rb->frames[i])
-				frame_free(rb->frames[i]);
-	}
-	kfree(rb->frames);
-	kfree(rb->data_ptrs);
-	kfree(rb);
+	rb_release_memory(rb);
 	return NULL;
 }
 
@@ -173,24 +235,50 @@ static unsigned rb_page_prot(struct vma *v, u64 index, unsigned prot)
 	return index == 0 ? prot : prot & ~VM_WRITE;
 }
 
-static void rb_vma_close(struct vma *v)
+/* A mapping of rb went away (or never came: a failed mmap). The last one
+ * detaches every event writing here and frees the buffer, so the next
+ * mmap of the owner starts a fresh one. */
+static void rb_unmapped(struct perf_rb *rb)
 {
-	struct perf_rb *rb = v->priv;
-	__atomic_fetch_sub(&rb->mmaps, 1, __ATOMIC_RELAXED);
-	perf_rb_put(rb);
+	struct list_node gone;
+	list_init(&gone);
+	irqflags_t f = spin_lock_irqsave(&rb_lock);
+	bool last = --rb->mmaps == 0;
+	while (last && !list_empty(&rb->events)) {
+		struct perf_rb *empty;
+		struct perf_event *e = list_entry(rb->events.next, struct perf_rb_link, node)->e;
+		list_add_tail(&gone, &detach_locked(e, &empty)->node);
+	}
+	spin_unlock_irqrestore(&rb_lock, f);
+	struct list_node *pos, *tmp;
+	list_for_each_safe(pos, tmp, &gone)
+		kfree(list_entry(pos, struct perf_rb_link, node));
+	if (last)
+		rb_free(rb);
 }
 
+static void rb_vma_close(struct vma *v)
+{
+	rb_unmapped(v->priv);
+}
+
+/* Linux 6.18 maps the buffer with remap_pfn_range (VM_PFNMAP) and
+ * refuses to split it: no partial munmap, mprotect or mremap, no
+ * MADV_DONTNEED. Being unsplittable, it needs no open hook. */
 static const struct vma_ops rb_vma_ops = {
 	.fault = rb_vma_fault,
 	.close = rb_vma_close,
 	.page_prot = rb_page_prot,
 	.fixed_shape = true,
+	.pfnmap = true,
 };
 
 long perf_mmap(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned prot, u64 flags,
 	       bool fixed, u64 off)
 {
 	struct perf_event *e = f->priv;
+	if (prot & VM_EXEC)
+		return -EPERM;          /* Linux: anon inodes sit on a noexec mount */
 	u64 type = flags & 0x0f;
 	if (type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
 		return -EINVAL;         /* a private copy of a buffer makes no sense */
@@ -202,87 +290,109 @@ long perf_mmap(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned prot, 
 	u64 nr_data = pages - 1;
 	if (pages == 0 || (nr_data && !IS_POW2(nr_data)) || nr_data > PERF_RB_MAX_PAGES)
 		return -EINVAL;
-	if (e->output)
-		return -EINVAL;         /* its records go to another buffer */
-	bool writable = prot & VM_WRITE;
-	struct perf_rb *rb = e->rb;
-	if (rb) {
-		/* Another mapping of the same buffer: it must have its shape. */
-		if (rb->nr_pages != nr_data)
-			return -EINVAL;
-		perf_rb_get(rb);
-	} else {
-		rb = perf_rb_alloc(e, (unsigned int)nr_data, writable);
-		if (!rb)
-			return -ENOMEM;
-		perf_rb_get(rb);                /* one for the event, one for the map */
-		irqflags_t fl = arch_irq_save();
-		e->rb = rb;
-		arch_irq_restore(fl);
+	struct perf_rb *rb, *fresh = NULL;
+	struct perf_rb_link *link = NULL;
+	long rc;
+	for (;;) {
+		irqflags_t fl = spin_lock_irqsave(&rb_lock);
+		rb = e->rb;
+		if (rb) {
+			/* Linux's order: another size is EINVAL; a buffer this
+			 * event only writes to (SET_OUTPUT) is EBUSY. */
+			rc = rb->nr_pages != nr_data ? -EINVAL : rb->owner != e ? -EBUSY : 0;
+			if (!rc)
+				rb->mmaps++;
+		} else if (fresh) {
+			rb = fresh;
+			rb->owner = e;
+			rb->mmaps = 1;
+			attach_locked(e, rb, link);
+			fresh = NULL;
+			link = NULL;
+			rc = 0;
+		} else {
+			rc = 1;                 /* allocate, outside the lock */
+		}
+		spin_unlock_irqrestore(&rb_lock, fl);
+		if (rc != 1)
+			break;
+		fresh = rb_alloc(e, (unsigned int)nr_data, prot & VM_WRITE);
+		link = kmalloc(sizeof(*link));
+		if (!fresh || !link) {
+			rc = -ENOMEM;
+			break;
+		}
 	}
+	/* Made but not used (never visible to producers). */
+	if (fresh)
+		rb_release_memory(fresh);
+	kfree(link);
+	if (rc)
+		return rc;
 	/* As on Linux, mprotect may later add PROT_WRITE (the user page then
-	 * becomes writable; the mode chosen at the first mapping stays). */
-	unsigned maxprot = VM_READ | VM_WRITE;
-	long where = mm_map_device(mm, addr, len, prot, maxprot, fixed, &rb_vma_ops, rb, 0);
-	if (where < 0) {
-		perf_rb_put(rb);
-		return where;
-	}
-	__atomic_fetch_add(&rb->mmaps, 1, __ATOMIC_RELAXED);
+	 * becomes writable; the mode chosen at the first mapping stays) but
+	 * never PROT_EXEC. */
+	long where = mm_map_device(mm, f, addr, len, prot, VM_READ | VM_WRITE, fixed,
+				   &rb_vma_ops, rb, 0);
+	if (where < 0)
+		rb_unmapped(rb);
 	return where;
 }
 
-/* SET_OUTPUT: send e's records to target's buffer (NULL: back to its own,
- * which it then has to map again). Linux's rules: same CPU, and for
- * per-task events the same task; not while e's own buffer is mapped. */
+/* SET_OUTPUT: send e's records to target's buffer (NULL: nowhere until e
+ * is mapped itself), with Linux's rules (perf_event_set_output): same
+ * CPU, for per-task events the same task, the same direction; target must
+ * have a buffer; e must not have a mapping of its own. All EINVAL. */
 long perf_set_output(struct perf_event *e, struct perf_event *target)
 {
-	if (target == e)
-		return -EINVAL;
 	if (target) {
-		if (target->output)
-			target = target->output;        /* follow one redirection */
-		if (target->cpu != e->cpu)
+		if (target == e || target->cpu != e->cpu)
 			return -EINVAL;
 		if (target->cpu == -1 && target->task != e->task)
 			return -EINVAL;
 		if (target->attr.write_backward != e->attr.write_backward)
 			return -EINVAL;
 	}
-	if (e->rb && e->rb->mmaps && (!e->output || e->output != target))
-		return -EBUSY;
-	struct perf_rb *new_rb = NULL;
-	if (target) {
-		new_rb = target->rb;
-		if (new_rb)
-			perf_rb_get(new_rb);
-		perf_event_get(target);
+	struct perf_rb_link *link = target ? kmalloc(sizeof(*link)) : NULL;
+	if (target && !link)
+		return -ENOMEM;
+	struct perf_rb_link *old = NULL;
+	struct perf_rb *empty = NULL;
+	long rc = -EINVAL;
+	irqflags_t f = spin_lock_irqsave(&rb_lock);
+	struct perf_rb *rb = target ? target->rb : NULL;
+	/* A target redirected itself lends the buffer it writes to. */
+	if ((!e->rb || e->rb->owner != e) && (!target || rb)) {
+		old = detach_locked(e, &empty);
+		if (rb) {
+			attach_locked(e, rb, link);
+			link = NULL;
+		}
+		rc = 0;
 	}
-	irqflags_t f = arch_irq_save();
-	struct perf_rb *old_rb = e->rb;
-	struct perf_event *old_out = e->output;
-	e->rb = new_rb;
-	e->output = target;
-	arch_irq_restore(f);
-	if (old_rb)
-		perf_rb_put(old_rb);
-	if (old_out)
-		perf_event_put(old_out);
-	return 0;
+	spin_unlock_irqrestore(&rb_lock, f);
+	kfree(link);
+	kfree(old);
+	if (empty)
+		rb_free(empty);         /* not reached: see perf_event_detach_rb */
+	return rc;
 }
 
-/* Like Linux: POLLHUP until there is a buffer; then the wakeups owed
- * (each reported once), plus POLLHUP once the event's task is gone. */
+/* Linux's perf_poll: just POLLHUP for an event whose task exited (and
+ * has no inherited copies left) or that has no buffer; otherwise the
+ * wakeups owed by its buffer, each reported once. */
 unsigned int perf_poll(struct file *f, struct poll_table *pt)
 {
 	struct perf_event *e = f->priv;
-	struct perf_rb *rb = perf_event_rb(e);
 	poll_wait(pt, &e->wait);
-	if (!rb)
+	/* children changes under inherit.c's lock; a stale answer is
+	 * corrected by the wakeup that follows the change. */
+	if (READ_ONCE(e->state) == PERF_DEAD && list_empty(&e->children))
 		return POLLHUP;
-	poll_wait(pt, &rb->wait);
-	unsigned int ev = __atomic_exchange_n(&rb->poll, 0, __ATOMIC_ACQ_REL);
-	if (e->state == PERF_DEAD)
-		ev |= POLLHUP;
+	unsigned int ev = POLLHUP;
+	irqflags_t fl = spin_lock_irqsave(&rb_lock);
+	if (e->rb)
+		ev = __atomic_exchange_n(&e->rb->poll, 0, __ATOMIC_ACQ_REL);
+	spin_unlock_irqrestore(&rb_lock, fl);
 	return ev;
 }

@@ -24,11 +24,14 @@ struct perf_cpu *perf_cpu_peek(unsigned int cpu)
 	return __atomic_load_n(&pcpu_state, __ATOMIC_ACQUIRE) == 2 ? &pcpu[cpu] : NULL;
 }
 
-/* Every CPU's state is set up at the first use, by one caller. */
+/* Every CPU's state is set up at the first use, by one caller, with
+ * interrupts off: an interrupt handler on the setting-up CPU (the tick,
+ * a cross-CPU call) would otherwise wait for it forever. The others wait
+ * here; NMI handlers never do (they use perf_cpu_peek). */
 struct perf_cpu *perf_cpu_state(unsigned int cpu)
 {
-	int st = __atomic_load_n(&pcpu_state, __ATOMIC_ACQUIRE);
-	if (st != 2) {
+	if (__atomic_load_n(&pcpu_state, __ATOMIC_ACQUIRE) != 2) {
+		irqflags_t f = arch_irq_save();
 		int expect = 0;
 		if (__atomic_compare_exchange_n(&pcpu_state, &expect, 1, false, __ATOMIC_ACQUIRE,
 						__ATOMIC_ACQUIRE)) {
@@ -39,6 +42,7 @@ struct perf_cpu *perf_cpu_state(unsigned int cpu)
 			}
 			__atomic_store_n(&pcpu_state, 2, __ATOMIC_RELEASE);
 		}
+		arch_irq_restore(f);
 		while (__atomic_load_n(&pcpu_state, __ATOMIC_ACQUIRE) != 2)
 			cpu_relax();
 	}

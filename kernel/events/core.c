@@ -39,10 +39,7 @@ void perf_event_put(struct perf_event *e)
 {
 	if (__atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL))
 		return;
-	if (e->rb)
-		perf_rb_put(e->rb);
-	if (e->output)
-		perf_event_put(e->output);
+	perf_event_detach_rb(e);
 	if (e->leader != e)
 		perf_event_put(e->leader);
 	if (e->parent)
@@ -306,6 +303,7 @@ SYSCALL_DEFINE(perf_event_open)
 	perf_ctx_add(e);
 	goto out;
 fail:
+	list_del(&e->sibling_node);     /* not a member after all (freed next) */
 	perf_source_destroy(e);
 	perf_event_put(e);
 out:

@@ -10,9 +10,9 @@
  *   inherit.c  attr.inherit: copies of events in new threads
  *   bpf_attach.c  built-in BPF handlers on tracepoints
  *
- * Locking: an event's fields that change after creation (state, output
- * buffer) change under its context's lock with interrupts off, on the CPU
- * the context runs on. Producers (interrupts, NMIs, the task itself) only
+ * Locking: an event's state changes under its context's lock with
+ * interrupts off, on the CPU the context runs on; its buffer pointer under
+ * buffer.c's rb_lock. Producers (interrupts, NMIs, the task itself) only
  * read them. The NMI path reads just the per-CPU nmi_events slots and the
  * event it finds there; a slot is cleared on its own CPU before the event
  * can go away, so an NMI never sees a freed event. */
@@ -40,20 +40,23 @@ struct poll_table;
 #define PERF_MIN_CLOCK_PERIOD 10000       /* ns: clock events, as Linux */
 #define PERF_NMI_SLOTS 8
 
-/* A buffer: user page + data pages, shared by the events writing to it. */
+/* A buffer: user page + data pages, shared by the events writing to it.
+ * It is made by the first mmap of an event (its owner, the only event
+ * that may map it) and lives until the last mapping goes: then every
+ * event writing to it is detached and it is freed (Linux's
+ * perf_mmap_close). The mappings hold the owner's file, so the owner
+ * outlives them. events and mmaps change under buffer.c's rb_lock. */
 struct perf_rb {
 	struct perf_buffer core;
-	int refs;                       /* events using it + live mappings */
+	struct list_node events;        /* a perf_rb_link per event with e->rb here */
 	int mmaps;                      /* live user mappings */
+	struct perf_event *owner;       /* compared only, never followed */
 	unsigned int nr_pages;          /* data pages */
 	bool writable;                  /* mapped with PROT_WRITE (normal mode) */
 	paddr_t *frames;                /* [0] user page, then data pages */
 	void **data_ptrs;               /* data pages through the direct map */
-	int cpu;                        /* owning events' cpu (-1: a task's) */
-	struct thread *task;            /* owning events' task, for cpu -1 */
 	unsigned int poll;              /* POLL* bits owed to pollers */
 	struct irq_work wake_work;      /* wakes pollers outside NMI context */
-	struct waitq wait;
 };
 
 enum perf_state {
@@ -78,9 +81,8 @@ struct perf_event {
 	struct list_node ctx_node;      /* in a task or cpu context */
 	struct list_node active_node;   /* in its CPU's active list */
 	int task_tid;                   /* the task's tid (the task may be gone) */
-	struct perf_rb *rb;             /* where records go (own or redirected) */
-	struct perf_event *output;      /* SET_OUTPUT target, or NULL */
-	struct waitq wait;              /* pollers of an event without a buffer */
+	struct perf_rb *rb;             /* where records go (own or redirected; buffer.c) */
+	struct waitq wait;              /* pollers of this event */
 
 	local_t count;
 	u64 period;                     /* sample every period counts (0: none) */
@@ -164,15 +166,17 @@ u64 perf_event_read_count(struct perf_event *e);
 void perf_event_update_times(struct perf_event *e, u64 now);
 
 /* buffer.c */
-struct perf_rb *perf_rb_alloc(struct perf_event *e, unsigned int nr_pages, bool writable);
-void perf_rb_get(struct perf_rb *rb);
-void perf_rb_put(struct perf_rb *rb);
 long perf_mmap(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned prot, u64 flags,
 	       bool fixed, u64 off);
 long perf_set_output(struct perf_event *e, struct perf_event *target);
 unsigned int perf_poll(struct file *f, struct poll_table *pt);
+/* The event's task exited: wake its pollers (interrupts off). */
 void perf_event_wakeup(struct perf_event *e);
+/* Where e's records go now (NULL: nowhere); producers only, with
+ * interrupts off or in NMI context (see rb_free in buffer.c). */
 struct perf_rb *perf_event_rb(struct perf_event *e);
+/* e is being freed: stop writing to any buffer. */
+void perf_event_detach_rb(struct perf_event *e);
 
 /* output.c */
 void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s);

@@ -69,8 +69,8 @@ static void output_ctx(const struct perf_event *e, struct perf_output_ctx *ctx, 
 		ctx->sample_id_size = (u32)fill_id(e, idbuf, clock_ns()) * 8;
 	}
 	ctx->wakeup_events = 0;
-	if (sample && !e->attr.watermark)
-		ctx->wakeup_events = e->attr.wakeup_events ? e->attr.wakeup_events : 1;
+	if (sample && !e->attr.watermark)       /* 0: only the watermark wakes (Linux) */
+		ctx->wakeup_events = e->attr.wakeup_events;
 	ctx->lost_samples = (local_t *)&e->lost_samples;
 }
 

@@ -79,8 +79,9 @@ struct perf_output_ctx {
 	const void *sample_id;     /* sample_id_all trailer for LOST, or NULL */
 	u32 sample_id_size;        /* its size, a multiple of 8 */
 	/* Nonzero for a PERF_RECORD_SAMPLE of an event woken every this many
-	 * samples (attr.wakeup_events, 0 already mapped to 1; 0 with
-	 * attr.watermark). Zero for other records. */
+	 * samples (attr.wakeup_events). Zero for other records, with
+	 * attr.watermark, and for wakeup_events 0, which Linux takes as "no
+	 * per-sample wakeups": only the watermark then wakes. */
 	u32 wakeup_events;
 	local_t *lost_samples;     /* optional per-event loss counter, or NULL */
 };

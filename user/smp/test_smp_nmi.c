@@ -81,7 +81,10 @@ static void account(struct stats *st, const struct perf_event_header *h)
 	if (ev == 0) {
 		unsigned raw_size = *(const unsigned *)(w + 3);
 		const unsigned char *raw = (const unsigned char *)(w + 3) + 4;
-		if (raw_size != 68 || h->size != 8 + 24 + 4 + 68) {
+		/* syscalls:sys_enter_getpgid: 8 common bytes, the syscall
+		 * number (padded to 8), its one argument; 4 + 24 bytes padded
+		 * to 32 as Linux pads PERF_SAMPLE_RAW. */
+		if (raw_size != 28 || h->size != 8 + 24 + 4 + 28) {
 			st->bad++;
 			return;
 		}

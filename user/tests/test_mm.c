@@ -34,7 +34,7 @@ static long minflt(void)
 	return ru.ru_minflt;
 }
 
-static char *map(size_t len, int prot)
+static __attribute__((noinline)) char *map(size_t len, int prot)
 {
 	char *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
@@ -369,6 +369,86 @@ static void t_brk(void)
 	EXPECT_PTR_EQ(RSYS(SYS_brk, cur), cur);
 }
 
+#ifndef MREMAP_FIXED
+#define MREMAP_FIXED 2
+#endif
+#define MOVE_TO (MREMAP_MAYMOVE | MREMAP_FIXED)
+
+/* mremap to a fixed place (Linux's mremap_to): whatever is there goes
+ * first; pages move with their contents and protection; growing on the
+ * way adds zero pages, shrinking drops the tail; part of an area moves
+ * alone. */
+static void t_mremap_fixed_moves(void)
+{
+	char *p = map(4 * PG, PROT_READ | PROT_WRITE), *dst = map(6 * PG, PROT_READ | PROT_WRITE);
+	if (!EXPECT_TRUE(p != NULL && dst != NULL))
+		return;
+	memset(p, 0x51, 4 * PG);
+	memset(dst, 0x22, 6 * PG);
+	poke8(p + 3 * PG, 0x53);
+	EXPECT_EQ(RSYS(SYS_mremap, p, 4 * PG, 6 * PG, MOVE_TO, dst), (long)dst);
+	EXPECT_SEGV(peek8(p), p, SEGV_MAPERR);                  /* gone from here */
+	EXPECT_EQ(peek8(dst + 5), 0x51);
+	EXPECT_EQ(peek8(dst + 3 * PG), 0x53);
+	EXPECT_EQ(peek8(dst + 4 * PG), 0);                      /* grown: zero, not 0x22 */
+	EXPECT_EQ(peek8(dst + 6 * PG - 1), 0);
+	poke8(dst + PG, 0x61);
+	/* The middle, made read-only first (its own area now): back to where
+	 * the area was, still read-only. */
+	EXPECT_EQ(RSYS(SYS_mprotect, dst + PG, 2 * PG, PROT_READ), 0);
+	EXPECT_EQ(RSYS(SYS_mremap, dst + PG, 2 * PG, 2 * PG, MOVE_TO, p), (long)p);
+	EXPECT_EQ(peek8(p), 0x61);
+	EXPECT_SEGV(poke8(p + PG, 1), p + PG, SEGV_ACCERR);
+	EXPECT_SEGV(peek8(dst + PG), dst + PG, SEGV_MAPERR);
+	EXPECT_EQ(peek8(dst), 0x51);                            /* the rest stays */
+	EXPECT_EQ(peek8(dst + 3 * PG), 0x53);
+	/* Shrinking on the way: the first page of three moves. */
+	EXPECT_EQ(RSYS(SYS_mremap, dst + 3 * PG, 3 * PG, PG, MOVE_TO, p + 2 * PG), (long)(p + 2 * PG));
+	EXPECT_EQ(peek8(p + 2 * PG), 0x53);
+	EXPECT_SEGV(peek8(dst + 4 * PG), dst + 4 * PG, SEGV_MAPERR);
+	munmap(p, 3 * PG);
+	munmap(dst, 6 * PG);
+}
+
+static void t_mremap_rules(void)
+{
+	char *p = map(4 * PG, PROT_READ | PROT_WRITE), *q = map(2 * PG, PROT_READ | PROT_WRITE);
+	if (!EXPECT_TRUE(p != NULL && q != NULL))
+		return;
+	memset(p, 0x71, 4 * PG);
+	munmap(p + 2 * PG, PG);                                 /* two areas: [0,2) and [3,4) */
+	long fixed_without_maymove = RSYS(SYS_mremap, p, PG, PG, MREMAP_FIXED, q);
+	long unaligned_target = RSYS(SYS_mremap, p, PG, PG, MOVE_TO, q + 1);
+	long overlapping = RSYS(SYS_mremap, p, 2 * PG, 2 * PG, MOVE_TO, p + PG);
+	long unknown_flag = RSYS(SYS_mremap, p, PG, PG, MREMAP_MAYMOVE | 8);
+	long unmapped_source = RSYS(SYS_mremap, p + 2 * PG, PG, PG, MOVE_TO, q);
+	long across_areas = RSYS(SYS_mremap, p, 4 * PG, 5 * PG, MREMAP_MAYMOVE);
+	long same_size_unchecked = RSYS(SYS_mremap, p, 4 * PG, 4 * PG, MREMAP_MAYMOVE);
+	long grow_blocked = RSYS(SYS_mremap, p, PG, 2 * PG, 0);  /* p + 1 page is in use */
+	long zero_new_len = RSYS(SYS_mremap, p, PG, 0, MREMAP_MAYMOVE);
+	EXPECT_ERRNO(fixed_without_maymove, EINVAL);
+	EXPECT_ERRNO(unaligned_target, EINVAL);
+	EXPECT_ERRNO(overlapping, EINVAL);
+	EXPECT_ERRNO(unknown_flag, EINVAL);
+	EXPECT_ERRNO(unmapped_source, EFAULT);
+	EXPECT_ERRNO(across_areas, EFAULT);
+	EXPECT_EQ(same_size_unchecked, (long)p);                /* Linux: nothing to do */
+	EXPECT_EQ(peek8(q), 0);                                 /* the failures left q alone */
+	EXPECT_EQ(peek8(p + PG), 0x71);
+	/* Growing in place is impossible (p + 3 pages is mapped): MAYMOVE moves. */
+	long moved = RSYS(SYS_mremap, p, 2 * PG, 4 * PG, MREMAP_MAYMOVE);
+	EXPECT_ERRNO(grow_blocked, ENOMEM);
+	EXPECT_ERRNO(zero_new_len, EINVAL);
+	if (EXPECT_TRUE(moved > 0 && moved != (long)p)) {
+		EXPECT_EQ(peek8((char *)moved + 2 * PG - 1), 0x71);
+		EXPECT_EQ(peek8((char *)moved + 2 * PG), 0);
+		EXPECT_SEGV(peek8(p), p, SEGV_MAPERR);
+		munmap((char *)moved, 4 * PG);
+	}
+	munmap(p, 4 * PG);
+	munmap(q, 2 * PG);
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(t_demand_paging_exact_faults),
 	KTAP_CASE(t_read_fault_sees_zero),
@@ -386,6 +466,8 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(t_mmap_many),
 	KTAP_CASE(t_large_sparse_mapping),
 	KTAP_CASE(t_brk),
+	KTAP_CASE(t_mremap_fixed_moves),
+	KTAP_CASE(t_mremap_rules),
 };
 
 int main(void)

@@ -14,7 +14,8 @@ struct trap_frame;
 struct vma_ops {
 	/* Map the page for addr (called on a fault); 0 or -EFAULT. */
 	int (*fault)(struct vma *v, u64 addr, bool write);
-	/* The area (or part of it) goes away. */
+	/* The area (or part of it) goes away; its file reference is dropped
+	 * right after. Called without mm->lock, interrupts on. */
 	void (*close)(struct vma *v);
 	/* Page tables permissions of page `index` of the area given the
 	 * area's prot (a device may keep some pages read-only). NULL: prot. */
@@ -22,8 +23,12 @@ struct vma_ops {
 	/* A split (partial munmap/mprotect) made v, a second area sharing
 	 * priv: take what close will give back. Called with mm->lock held. */
 	void (*open)(struct vma *v);
-	/* The area cannot be split (partial munmap/mprotect): -EINVAL. */
+	/* The area cannot be split (partial munmap/mprotect/mremap): -EINVAL. */
 	bool fixed_shape;
+	/* Raw frames, like Linux's VM_PFNMAP areas: MADV_DONTNEED is EINVAL
+	 * (on other device areas it just unmaps; the next touch faults the
+	 * device's page in again). */
+	bool pfnmap;
 };
 
 struct vma {
@@ -35,6 +40,10 @@ struct vma {
 	const struct vma_ops *ops;
 	void *priv;
 	u64 pgoff;              /* for device areas: page offset of start */
+	/* Device areas: the file mapped. Each area holds a reference (both
+	 * halves of a split one too), so the file is released only when its
+	 * last mapping goes, as Linux's vm_file. */
+	struct file *file;
 };
 
 #define VMA_ANON   0
@@ -75,9 +84,10 @@ long mm_madvise(u64 addr, u64 len, int advice);
 long mm_brk(u64 addr);
 long mm_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_addr);
 
-/* Insert a device area (file mmap) at a place chosen like mmap does. */
-long mm_map_device(struct mm *mm, u64 addr, u64 len, unsigned prot, unsigned maxprot,
-		   bool fixed, const struct vma_ops *ops, void *priv, u64 pgoff);
+/* Insert a device area mapping file f (file mmap) at a place chosen like
+ * mmap does; the area takes its own reference on f. */
+long mm_map_device(struct mm *mm, struct file *f, u64 addr, u64 len, unsigned prot,
+		   unsigned maxprot, bool fixed, const struct vma_ops *ops, void *priv, u64 pgoff);
 /* Map one frame into a device area (from its fault handler or eagerly). */
 int mm_insert_page(struct mm *mm, struct vma *v, u64 addr, paddr_t pa);
 
