@@ -34,7 +34,7 @@ int fd_install(struct file *f, bool cloexec)
 {
 	struct process *p = current_proc();
 	irqflags_t fl = spin_lock_irqsave(&p->lock);
-	for (int fd = 0; fd < MAX_FDS; fd++) {
+	for (int fd = 0; fd < proc_fd_limit(p); fd++) {
 		if (!p->files[fd]) {
 			p->files[fd] = f;
 			p->fd_cloexec[fd] = cloexec;

@@ -68,6 +68,7 @@ long proc_create_from_elf(const char *name, const void *image, size_t size,
 	strlcpy(p->comm, name, sizeof(p->comm));
 	p->refs = 2;    /* the creator's, and the one its threads hold */
 	p->out_line_start = true;
+	memcpy(p->rlim, rlimit_defaults, sizeof(p->rlim));
 	p->mm = mm_create();
 	long rc = p->mm ? 0 : -ENOMEM;
 	struct elf_info info;

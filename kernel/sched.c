@@ -151,23 +151,11 @@ static void account(struct thread *prev, u64 now)
 		prev->stime_ns += ran;
 }
 
-/* This CPU is about to idle: take a queued thread from the busiest CPU
- * that allows us. Only trylock on the other queue (we hold ours), so two
- * CPUs stealing from each other cannot deadlock. The stolen thread comes
- * back off its old queue, already accounted to ours. */
-static struct list_node *steal(unsigned int self)
+/* Take a queued thread that may run on `self` off rq, or NULL. Only
+ * trylock (we hold our own queue's lock), so two CPUs stealing from each
+ * other cannot deadlock. */
+static struct list_node *steal_from(struct runqueue *rq, unsigned int self)
 {
-	unsigned int victim = MAX_CPUS, most = 0;
-	for (unsigned int c = 0; c < MAX_CPUS; c++) {
-		unsigned int q = READ_ONCE(runqueues[c].nr_queued);
-		if (c != self && cpu_table[c] && q > most) {
-			most = q;
-			victim = c;
-		}
-	}
-	if (victim == MAX_CPUS)
-		return NULL;
-	struct runqueue *rq = rq_of(victim);
 	if (!spin_trylock_raw(&rq->lock))
 		return NULL;
 	struct list_node *found = NULL, *pos;
@@ -184,6 +172,32 @@ static struct list_node *steal(unsigned int self)
 	}
 	spin_unlock_raw(&rq->lock);
 	return found;
+}
+
+/* This CPU is about to idle: take a queued thread from another CPU,
+ * busiest first. Every CPU with queued work is tried, not just the
+ * busiest: its queue may hold only threads pinned there (a per-CPU kernel
+ * thread) while a movable one waits elsewhere. The stolen thread comes
+ * back off its old queue, already accounted to ours. */
+static struct list_node *steal(unsigned int self)
+{
+	u64 tried = 1ull << self;
+	for (;;) {
+		unsigned int victim = MAX_CPUS, most = 0;
+		for (unsigned int c = 0; c < MAX_CPUS; c++) {
+			unsigned int q = READ_ONCE(runqueues[c].nr_queued);
+			if (!(tried & (1ull << c)) && cpu_table[c] && q > most) {
+				most = q;
+				victim = c;
+			}
+		}
+		if (victim == MAX_CPUS)
+			return NULL;
+		tried |= 1ull << victim;
+		struct list_node *found = steal_from(rq_of(victim), self);
+		if (found)
+			return found;
+	}
 }
 
 /* The core of every switch. `preempt`: the thread was interrupted, not
@@ -283,6 +297,14 @@ void sched_migrate_if_needed(void)
 		do_schedule(true);
 }
 
+static bool queued_elsewhere(unsigned int self)
+{
+	for (unsigned int c = 0; c < MAX_CPUS; c++)
+		if (c != self && cpu_table[c] && READ_ONCE(runqueues[c].nr_queued))
+			return true;
+	return false;
+}
+
 void sched_tick(void)
 {
 	struct cpu *c = this_cpu();
@@ -291,7 +313,11 @@ void sched_tick(void)
 	if (!t || !rq)
 		return;
 	if (t == rq->idle) {
-		if (READ_ONCE(rq->nr_queued))
+		/* Idle: run what is queued here, or look for something to
+		 * steal. Every tick, not only when nudged: a nudge can miss
+		 * (steal only trylocks), and a CPU busy with interrupts or NMIs
+		 * may be slow to send the next one. */
+		if (READ_ONCE(rq->nr_queued) || queued_elsewhere(c->id))
 			c->need_resched = true;
 		return;
 	}
@@ -420,18 +446,23 @@ int sleep_until(u64 deadline_ns, u64 *left)
 {
 	struct thread *t = current_thread();
 	for (;;) {
+		/* BLOCKED before looking for a signal: one sent after the look
+		 * finds us blocked and wakes us (the other order sleeps through
+		 * it). */
+		set_state(t, THREAD_BLOCKED);
 		u64 now = clock_ns();
 		if (now >= deadline_ns) {
+			set_state(t, THREAD_RUNNING);
 			if (left)
 				*left = 0;
 			return 0;
 		}
 		if (thread_interrupted()) {
+			set_state(t, THREAD_RUNNING);
 			if (left)
 				*left = deadline_ns - now;
 			return -EINTR;
 		}
-		set_state(t, THREAD_BLOCKED);
 		sched_sleep(deadline_ns);
 	}
 }

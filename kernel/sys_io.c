@@ -155,7 +155,7 @@ SYSCALL_DEFINE(fstat)
 static long dup_to(int oldfd, int newfd, bool cloexec)
 {
 	struct process *p = current_proc();
-	if (newfd < 0 || newfd >= MAX_FDS)
+	if (newfd < 0 || newfd >= proc_fd_limit(p))
 		return -EBADF;
 	struct file *f = fd_get(oldfd);
 	if (!f)
@@ -222,11 +222,11 @@ SYSCALL_DEFINE(fcntl)
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC: {
 		rc = -EINVAL;
-		if ((int)a2 < 0 || (int)a2 >= MAX_FDS)
+		if ((int)a2 < 0 || (int)a2 >= proc_fd_limit(p))
 			break;
 		rc = -EMFILE;
 		irqflags_t fl = spin_lock_irqsave(&p->lock);
-		for (int n = (int)a2; n < MAX_FDS; n++) {
+		for (int n = (int)a2; n < proc_fd_limit(p); n++) {
 			if (!p->files[n]) {
 				file_get(f);
 				p->files[n] = f;

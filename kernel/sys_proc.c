@@ -313,3 +313,72 @@ SYSCALL_DEFINE(sigaltstack)
 	}
 	return a0 ? -ENOSYS : 0;
 }
+
+/* Resource limits. Ringtail enforces RLIMIT_NOFILE (the fd table) and
+ * keeps the others as Linux reports them, so that programs that raise
+ * RLIMIT_MEMLOCK before using BPF, or read RLIMIT_STACK, work unchanged. */
+#define RLIM_INFINITY (~0ull)
+#define INF { RLIM_INFINITY, RLIM_INFINITY }
+
+/* In Linux's order: CPU, FSIZE, DATA, STACK, CORE, RSS, NPROC, NOFILE,
+ * MEMLOCK, AS, LOCKS, SIGPENDING, MSGQUEUE, NICE, RTPRIO, RTTIME. */
+const struct rlimit64 rlimit_defaults[RLIM_NLIMITS] = {
+	INF, INF, INF, { 8ull << 20, RLIM_INFINITY }, { 0, RLIM_INFINITY }, INF,
+	{ 4096, 4096 }, { MAX_FDS, MAX_FDS }, { 8ull << 20, 8ull << 20 }, INF, INF,
+	{ 4096, 4096 }, { 819200, 819200 }, { 0, 0 }, { 0, 0 }, INF,
+};
+
+/* Linux's do_prlimit, checks in its order; root may raise hard limits,
+ * but RLIMIT_NOFILE never past the fd table (Linux: nr_open, EPERM). */
+static long do_prlimit(struct process *p, unsigned int res, const struct rlimit64 *new,
+		       struct rlimit64 *old)
+{
+	if (res >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (new && new->cur > new->max)
+		return -EINVAL;
+	if (new && res == RLIMIT_NOFILE && new->max > MAX_FDS)
+		return -EPERM;
+	irqflags_t f = spin_lock_irqsave(&p->lock);
+	if (old)
+		*old = p->rlim[res];
+	if (new)
+		p->rlim[res] = *new;
+	spin_unlock_irqrestore(&p->lock, f);
+	return 0;
+}
+
+/* struct rlimit of getrlimit/setrlimit has the same layout on x86_64. */
+SYSCALL_DEFINE(getrlimit)
+{
+	struct rlimit64 old;
+	long rc = do_prlimit(current_proc(), (unsigned int)a0, NULL, &old);
+	if (!rc && copy_to_user(a1, &old, sizeof(old)))
+		rc = -EFAULT;
+	return rc;
+}
+
+SYSCALL_DEFINE(setrlimit)
+{
+	struct rlimit64 new;
+	if (copy_from_user(&new, a1, sizeof(new)))
+		return -EFAULT;
+	return do_prlimit(current_proc(), (unsigned int)a0, &new, NULL);
+}
+
+SYSCALL_DEFINE(prlimit64)
+{
+	struct rlimit64 new, old;
+	if (a2 && copy_from_user(&new, a2, sizeof(new)))
+		return -EFAULT;
+	int pid = (int)a0;
+	struct process *p = pid ? proc_find(pid) : current_proc();
+	if (!p)
+		return -ESRCH;
+	long rc = do_prlimit(p, (unsigned int)a1, a2 ? &new : NULL, a3 ? &old : NULL);
+	if (pid)
+		proc_put(p);
+	if (!rc && a3 && copy_to_user(a3, &old, sizeof(old)))
+		rc = -EFAULT;
+	return rc;
+}

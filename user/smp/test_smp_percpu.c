@@ -122,8 +122,11 @@ static void t_threads_use_every_cpu(void)
 	for (int i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
 	int used = 0;
-	for (int c = 0; c < n && c < MAXC; c++)
+	for (int c = 0; c < n && c < MAXC; c++) {
 		used += seen_cpu[c];
+		if (!seen_cpu[c])
+			ktap_diag("no thread ran on CPU %d", c);
+	}
 	EXPECT_EQ(used, n);
 }
 

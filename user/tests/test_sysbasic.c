@@ -1,6 +1,7 @@
 /* test_sysbasic: the success paths of the simple syscalls - identities,
  * uname, clocks and sleeps, poll, prctl names, the console (fstat, ioctl,
- * write/writev return values), getrandom, CPU affinity, getrusage.
+ * write/writev return values), getrandom, CPU affinity, getrusage,
+ * resource limits.
  * Error paths are in test_syscalls. Raw syscalls throughout (RSYS), so
  * musl's wrappers (and its vDSO use) do not hide what the kernel does.
  * Time bounds are generous: they catch "never sleeps" and "sleeps forever"
@@ -8,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -341,6 +343,48 @@ static void t_kill_sig0(void)
 	EXPECT_EQ(RSYS(SYS_tgkill, pid, RSYS(SYS_gettid), 0), 0);
 }
 
+/* Resource limits: reading and changing them with Linux's errnos, and
+ * RLIMIT_NOFILE bounding the descriptors dup, dup2 and F_DUPFD hand out. */
+static void t_rlimits(void)
+{
+	struct rlimit r, saved, memlock;
+	EXPECT_EQ(RSYS(SYS_getrlimit, RLIMIT_NOFILE, &saved), 0);
+	EXPECT_TRUE(saved.rlim_cur >= 64 && saved.rlim_cur <= saved.rlim_max);
+	EXPECT_ERRNO(RSYS(SYS_getrlimit, RLIM_NLIMITS, &r), EINVAL);
+	EXPECT_ERRNO(RSYS(SYS_getrlimit, RLIMIT_NOFILE, 8), EFAULT);
+	EXPECT_ERRNO(RSYS(SYS_setrlimit, RLIMIT_NOFILE, 8), EFAULT);
+	r.rlim_cur = saved.rlim_max;
+	r.rlim_max = saved.rlim_max - 1;
+	EXPECT_ERRNO(RSYS(SYS_setrlimit, RLIMIT_NOFILE, &r), EINVAL);
+	EXPECT_ERRNO(RSYS(SYS_prlimit64, 0x7ffffff0, RLIMIT_NOFILE, NULL, &r), ESRCH);
+	/* Changing the soft limit below the hard one needs no privilege
+	 * (raising the hard one does: a container's root may lack it). */
+	EXPECT_EQ(RSYS(SYS_getrlimit, RLIMIT_MEMLOCK, &memlock), 0);
+	struct rlimit lower = { memlock.rlim_max / 2, memlock.rlim_max };
+	EXPECT_EQ(RSYS(SYS_prlimit64, 0, RLIMIT_MEMLOCK, &lower, &r), 0);
+	EXPECT_EQ(r.rlim_cur, memlock.rlim_cur);
+	EXPECT_EQ(RSYS(SYS_prlimit64, RSYS(SYS_getpid), RLIMIT_MEMLOCK, NULL, &r), 0);
+	EXPECT_EQ(r.rlim_cur, memlock.rlim_max / 2);
+	EXPECT_EQ(RSYS(SYS_setrlimit, RLIMIT_MEMLOCK, &memlock), 0);
+
+	r.rlim_cur = 10;
+	r.rlim_max = saved.rlim_max;
+	if (!EXPECT_EQ(RSYS(SYS_setrlimit, RLIMIT_NOFILE, &r), 0))
+		return;
+	long fds[10], n = 0, fd;
+	while (n < 10 && (fd = RSYS(SYS_dup, 0)) >= 0)
+		fds[n++] = fd;
+	EXPECT_ERRNO(RSYS(SYS_dup, 0), EMFILE);
+	for (long i = 0; i < n; i++)
+		EXPECT_TRUE(fds[i] < 10);
+	EXPECT_ERRNO(RSYS(SYS_dup2, 0, 10), EBADF);
+	EXPECT_ERRNO(RSYS(SYS_fcntl, 0, F_DUPFD, 10), EINVAL);
+	for (long i = 0; i < n; i++)
+		RSYS(SYS_close, fds[i]);
+	EXPECT_EQ(RSYS(SYS_setrlimit, RLIMIT_NOFILE, &saved), 0);
+	EXPECT_TRUE(RSYS(SYS_dup2, 0, 10) == 10 && RSYS(SYS_close, 10) == 0);
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(t_ids),
 	KTAP_CASE(t_set_tid_address),
@@ -364,6 +408,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(t_getrusage),
 	KTAP_CASE(t_madvise_accepted),
 	KTAP_CASE(t_kill_sig0),
+	KTAP_CASE(t_rlimits),
 };
 
 int main(void)

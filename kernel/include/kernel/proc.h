@@ -9,9 +9,18 @@
 #include <kernel/spinlock.h>
 #include <kernel/thread.h>
 
-#define MAX_FDS 256
+#define MAX_FDS 256             /* the fd table; also RLIMIT_NOFILE's ceiling */
 
 struct file;
+
+/* Resource limits (getrlimit/setrlimit/prlimit64), Linux's numbering. */
+#define RLIMIT_NOFILE 7
+#define RLIM_NLIMITS 16
+struct rlimit64 {
+	u64 cur, max;
+};
+/* A new process's limits (Linux's usual ones; sys_proc.c). */
+extern const struct rlimit64 rlimit_defaults[RLIM_NLIMITS];
 
 enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
 
@@ -34,6 +43,7 @@ struct process {
 	struct list_node all_node;
 	int refs;
 	u64 exited_minflt;              /* faults of threads that are gone */
+	struct rlimit64 rlim[RLIM_NLIMITS];     /* under lock */
 	/* Console output of this process is indented by this many spaces at
 	 * every line start (KTAP nesting when the kernel runs test programs). */
 	int out_indent;
@@ -61,6 +71,12 @@ void proc_exit_group(int status) __attribute__((noreturn));
 /* The current thread leaves; the process ends with its last thread. */
 void proc_thread_exit(int code) __attribute__((noreturn));
 int proc_count(void);
+/* Descriptors p may use: 0 .. this - 1 (RLIMIT_NOFILE). Read without the
+ * lock it may be stale, which only matters to a racing setrlimit. */
+static inline int proc_fd_limit(const struct process *p)
+{
+	return p->rlim[RLIMIT_NOFILE].cur < MAX_FDS ? (int)p->rlim[RLIMIT_NOFILE].cur : MAX_FDS;
+}
 
 /* Wait-status helpers (as in <sys/wait.h>). */
 #define W_EXITCODE(code) (((code) & 0xff) << 8)

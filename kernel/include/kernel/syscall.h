@@ -75,6 +75,9 @@
 #define SYS_unlinkat 263
 #define SYS_unlink 87
 #define SYS_rmdir 84
+#define SYS_getrlimit 97
+#define SYS_setrlimit 160
+#define SYS_prlimit64 302
 
 #define NR_SYSCALLS 464
 
