@@ -40,7 +40,7 @@ struct attach_slot {
 };
 
 static struct attach_slot slots[ATTACH_SLOTS];
-static int nr_attached;
+int perf_bpf_nr_attached;        /* programs attached anywhere */
 static spinlock_t attach_lock = SPINLOCK_INIT("bpf-attach");   /* writers only */
 static struct {
 	u64 gen;
@@ -80,7 +80,7 @@ long perf_attach_bpf(struct perf_event *e, int prog_fd)
 		slots[i].tp_id = e->attr.config;
 		slots[i].owner = e;
 		__atomic_store_n(&slots[i].prog, p, __ATOMIC_RELEASE);
-		__atomic_fetch_add(&nr_attached, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&perf_bpf_nr_attached, 1, __ATOMIC_RELAXED);
 		e->bpf_prog = p;
 		rc = 0;
 	}
@@ -99,7 +99,7 @@ void perf_event_detach_bpf(struct perf_event *e)
 			continue;
 		p = slots[i].prog;
 		__atomic_store_n(&slots[i].prog, NULL, __ATOMIC_SEQ_CST);
-		__atomic_fetch_sub(&nr_attached, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&perf_bpf_nr_attached, 1, __ATOMIC_RELAXED);
 		slots[i].owner = NULL;
 	}
 	e->bpf_prog = NULL;
@@ -119,8 +119,6 @@ void perf_event_detach_bpf(struct perf_event *e)
  * be suppressed (a program returned 0). */
 bool perf_bpf_tracepoint(u64 id, const struct bpf_tp_ctx *c)
 {
-	if (!__atomic_load_n(&nr_attached, __ATOMIC_RELAXED))
-		return false;
 	bool suppress = false;
 	preempt_disable();
 	u64 *gen = &run_gen[this_cpu_id()].gen;

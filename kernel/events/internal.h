@@ -94,6 +94,7 @@ struct perf_event {
 
 	u16 sample_size;                /* fixed part of a sample record */
 	u16 id_size;                    /* sample_id_all trailer size */
+	u8 zero_words;                  /* fields reported as zero (output.c) */
 
 	struct ktimer hrtimer;          /* clock events */
 	u64 clock_last;                 /* clock events: last update (ns) */
@@ -225,5 +226,7 @@ static inline u64 perf_primary_id(const struct perf_event *e)
 struct bpf_tp_ctx;
 long perf_attach_bpf(struct perf_event *e, int prog_fd);
 void perf_event_detach_bpf(struct perf_event *e);
-/* Run tracepoint id's programs: true if its samples are suppressed. */
+/* Run tracepoint id's programs: true if its samples are suppressed.
+ * Callers skip it while perf_bpf_nr_attached is 0 (the usual case). */
 bool perf_bpf_tracepoint(u64 id, const struct bpf_tp_ctx *c);
+extern int perf_bpf_nr_attached;

@@ -19,6 +19,11 @@
 		      PERF_SAMPLE_WEIGHT | PERF_SAMPLE_DATA_SRC | PERF_SAMPLE_TRANSACTION | \
 		      PERF_SAMPLE_PHYS_ADDR | PERF_SAMPLE_CGROUP | \
 		      PERF_SAMPLE_DATA_PAGE_SIZE | PERF_SAMPLE_CODE_PAGE_SIZE)
+/* Fixed fields Ringtail cannot know: reported as zero, as Linux does for
+ * events that cannot know them. They come last in the record. */
+#define ZERO_FIELDS (PERF_SAMPLE_WEIGHT | PERF_SAMPLE_DATA_SRC | PERF_SAMPLE_TRANSACTION | \
+		     PERF_SAMPLE_PHYS_ADDR | PERF_SAMPLE_CGROUP | \
+		     PERF_SAMPLE_DATA_PAGE_SIZE | PERF_SAMPLE_CODE_PAGE_SIZE)
 
 /* No libgcc in the kernel, so no __builtin_popcountll without POPCNT. */
 static int bits_set(u64 v)
@@ -35,6 +40,7 @@ void perf_compute_sizes(struct perf_event *e)
 	e->id_size = (u16)(bits_set(st & ID_FIELDS) * 8);
 	e->sample_size = (u16)(sizeof(struct perf_event_header) +
 			       bits_set(st & FIXED_FIELDS) * 8);
+	e->zero_words = (u8)bits_set(st & ZERO_FIELDS);
 }
 
 /* The sample_id_all trailer, in Linux's order. Returns words written. */
@@ -180,9 +186,11 @@ void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s
 	if (perf_output_begin(&h, &rb->core, &ctx, size))
 		return;                 /* no room: counted lost by the core */
 
-	/* The fixed fields, in ABI order, gathered first for one copy. */
+	/* The header and the fixed fields, in ABI order, gathered for one
+	 * copy; the variable parts follow as they are. */
 	u64 w[24];
 	int n = 0;
+	__builtin_memcpy(&w[n++], &hdr, sizeof(hdr));
 	struct thread *t = current_thread();
 	if (st & PERF_SAMPLE_IDENTIFIER)
 		w[n++] = perf_primary_id(e);
@@ -202,7 +210,6 @@ void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s
 		w[n++] = this_cpu_id();
 	if (st & PERF_SAMPLE_PERIOD)
 		w[n++] = s->period;
-	perf_output_copy(&h, &hdr, sizeof(hdr));
 	perf_output_copy(&h, w, n * 8);
 	if (st & PERF_SAMPLE_READ)
 		perf_output_copy(&h, readv, nread * 8);
@@ -215,17 +222,13 @@ void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s
 		static const u8 zero[8];
 		perf_output_copy(&h, &raw_size, 4);
 		perf_output_copy(&h, s->raw, s->raw_size);
-		perf_output_copy(&h, zero, raw_size - s->raw_size);
+		if (raw_size > s->raw_size)
+			perf_output_copy(&h, zero, raw_size - s->raw_size);
 	}
-	/* Fields with nothing to report here are zero, as Linux reports them
-	 * for events that cannot know them. */
-	n = 0;
-	u64 z[7] = { 0 };
-	n += !!(st & PERF_SAMPLE_WEIGHT) + !!(st & PERF_SAMPLE_DATA_SRC) +
-	     !!(st & PERF_SAMPLE_TRANSACTION) + !!(st & PERF_SAMPLE_PHYS_ADDR) +
-	     !!(st & PERF_SAMPLE_CGROUP) + !!(st & PERF_SAMPLE_DATA_PAGE_SIZE) +
-	     !!(st & PERF_SAMPLE_CODE_PAGE_SIZE);
-	perf_output_copy(&h, z, n * 8);
+	if (e->zero_words) {
+		static const u64 zeros[7];
+		perf_output_copy(&h, zeros, e->zero_words * 8u);
+	}
 	perf_output_end(&h);
 }
 

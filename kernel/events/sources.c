@@ -33,6 +33,27 @@
 #include "internal.h"
 
 static int nr_tracepoint_events;
+/* Events per tracepoint id (raw_syscalls enter/exit, then syscalls:*
+ * enter and exit per syscall number): a syscall with no event on its
+ * tracepoints returns before building anything. */
+static int tp_users[2 + 2 * NR_SYSCALLS];
+
+static int *tp_users_of(u64 id)
+{
+	if (id == RT_TP_RAW_SYSCALLS_SYS_ENTER || id == RT_TP_RAW_SYSCALLS_SYS_EXIT)
+		return &tp_users[id - RT_TP_RAW_SYSCALLS_SYS_ENTER];
+	if (id >= RT_TP_SYS_ENTER_BASE && id < RT_TP_SYS_ENTER_BASE + NR_SYSCALLS)
+		return &tp_users[2 + id - RT_TP_SYS_ENTER_BASE];
+	if (id >= RT_TP_SYS_EXIT_BASE && id < RT_TP_SYS_EXIT_BASE + NR_SYSCALLS)
+		return &tp_users[2 + NR_SYSCALLS + id - RT_TP_SYS_EXIT_BASE];
+	return NULL;    /* an id no syscall fires: open() checked it exists */
+}
+
+static bool tp_used(u64 id)
+{
+	int *n = tp_users_of(id);
+	return n && READ_ONCE(*n);
+}
 static int nr_cycles_active;
 bool perf_hooks_enabled;                        /* any event exists */
 static int nr_events;
@@ -340,9 +361,13 @@ int perf_source_init(struct perf_event *e)
 		if (!perf_task_ctx(e->task, true))
 			return -ENOMEM;
 	}
-	if (e->attr.type == PERF_TYPE_TRACEPOINT &&
-	    __atomic_add_fetch(&nr_tracepoint_events, 1, __ATOMIC_RELAXED) == 1)
-		WRITE_ONCE(syscall_trace_enabled, true);
+	if (e->attr.type == PERF_TYPE_TRACEPOINT) {
+		int *users = tp_users_of(e->attr.config);
+		if (users)
+			__atomic_add_fetch(users, 1, __ATOMIC_RELAXED);
+		if (__atomic_add_fetch(&nr_tracepoint_events, 1, __ATOMIC_RELAXED) == 1)
+			WRITE_ONCE(syscall_trace_enabled, true);
+	}
 	if (__atomic_add_fetch(&nr_events, 1, __ATOMIC_RELAXED) == 1)
 		WRITE_ONCE(perf_hooks_enabled, true);
 	return 0;
@@ -350,9 +375,13 @@ int perf_source_init(struct perf_event *e)
 
 void perf_source_destroy(struct perf_event *e)
 {
-	if (e->attr.type == PERF_TYPE_TRACEPOINT &&
-	    __atomic_sub_fetch(&nr_tracepoint_events, 1, __ATOMIC_RELAXED) == 0)
-		WRITE_ONCE(syscall_trace_enabled, false);
+	if (e->attr.type == PERF_TYPE_TRACEPOINT) {
+		int *users = tp_users_of(e->attr.config);
+		if (users)
+			__atomic_sub_fetch(users, 1, __ATOMIC_RELAXED);
+		if (__atomic_sub_fetch(&nr_tracepoint_events, 1, __ATOMIC_RELAXED) == 0)
+			WRITE_ONCE(syscall_trace_enabled, false);
+	}
 	if (__atomic_sub_fetch(&nr_events, 1, __ATOMIC_RELAXED) == 0)
 		WRITE_ONCE(perf_hooks_enabled, false);
 }
@@ -388,6 +417,7 @@ struct tp_hit {
 	u64 id_any, id_one;             /* the raw_syscalls id, the per-syscall id */
 	bool quiet_any, quiet_one;      /* a BPF program suppressed its samples */
 	const struct perf_sample *s;    /* with the task's user registers */
+	u8 *raw;                        /* s->raw, which each visit may retag */
 	const struct trap_frame *kregs; /* the kernel's, where it traced */
 };
 
@@ -410,11 +440,14 @@ static void tp_visit(struct perf_event *e, void *arg)
 		s.ip = h->kregs->rip;
 		s.user = false;
 	}
-	/* The payload carries the event's own id in common_type. */
-	u8 raw[72];
-	__builtin_memcpy(raw, h->s->raw, h->s->raw_size);
+	/* The payload carries the event's own id in common_type: set in the
+	 * shared copy (every visit sets it again), except for the syscalls:*
+	 * layout, which gets a copy of its own. */
+	u8 own[72], *raw = h->raw;
 	*(u16 *)raw = (u16)e->attr.config;
 	if (e->attr.config == h->id_one && h->id_one >= RT_TP_SYS_ENTER_BASE) {
+		__builtin_memcpy(own, h->raw, h->s->raw_size);
+		raw = own;
 		/* syscalls:* layout: s32 __syscall_nr, u32 pad, then the
 		 * syscall's own arguments (enter) or the return value (exit). */
 		s64 nr = *(s64 *)(raw + 8);
@@ -431,6 +464,10 @@ static void tp_visit(struct perf_event *e, void *arg)
 static void tracepoint_hit(struct trap_frame *f, u64 id_any, u64 id_one, const u64 *payload,
 			   u32 size)
 {
+	/* Programs attach through a tracepoint event, so no event on either
+	 * id means nothing to run and nothing to count. */
+	if (!tp_used(id_any) && !tp_used(id_one))
+		return;
 	struct thread *t = current_thread();
 	u8 raw[72];
 	*(u16 *)raw = 0;
@@ -441,18 +478,20 @@ static void tracepoint_hit(struct trap_frame *f, u64 id_any, u64 id_one, const u
 	struct perf_sample s = {
 		.ip = f->rip, .user = true, .regs = f, .raw = raw, .raw_size = size + 8,
 	};
-	/* Programs first: one returning 0 silences its tracepoint's events. */
-	bool enter = id_any == RT_TP_RAW_SYSCALLS_SYS_ENTER;
-	struct bpf_tp_ctx c = {
-		.nr = (s64)payload[0], .args = enter ? payload + 1 : NULL,
-		.ret = enter ? 0 : (s64)payload[1], .regs = f,
-	};
 	struct trap_frame kregs;
 	trap_capture_kernel(&kregs);
-	struct tp_hit h = { id_any, id_one, false, false, &s, &kregs };
-	h.quiet_any = perf_bpf_tracepoint(id_any, &c);
-	if (id_one != ~0ull)
-		h.quiet_one = perf_bpf_tracepoint(id_one, &c);
+	struct tp_hit h = { id_any, id_one, false, false, &s, raw, &kregs };
+	/* Programs first: one returning 0 silences its tracepoint's events. */
+	if (__atomic_load_n(&perf_bpf_nr_attached, __ATOMIC_RELAXED)) {
+		bool enter = id_any == RT_TP_RAW_SYSCALLS_SYS_ENTER;
+		struct bpf_tp_ctx c = {
+			.nr = (s64)payload[0], .args = enter ? payload + 1 : NULL,
+			.ret = enter ? 0 : (s64)payload[1], .regs = f,
+		};
+		h.quiet_any = perf_bpf_tracepoint(id_any, &c);
+		if (id_one != ~0ull)
+			h.quiet_one = perf_bpf_tracepoint(id_one, &c);
+	}
 	if (!h.quiet_any || !h.quiet_one)
 		perf_for_each_here(tp_visit, &h);
 }
