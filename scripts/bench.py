@@ -46,6 +46,17 @@ def pick_accel():
     return "kvm", "hardware KVM"
 
 
+def run_qemu(argv):
+    """Run QEMU to the end (10 minutes at most); its exit code, -1 if killed."""
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        return proc.wait(timeout=600)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return -1
+
+
 def main():
     host_targets = sys.argv[1:]
     for t in host_targets:
@@ -69,13 +80,7 @@ def main():
                            smp=int(smp), kvm=accel == "kvm", serial="file:" + log,
                            modules=[(os.path.join(ROOT, "build/user", p), "") for p in progs])
     t0 = time.time()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        rc = proc.wait(timeout=600)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        rc = -1
+    rc = run_qemu(argv)
     with open(log, errors="replace") as f:
         for line in f:
             # Figures, and the notes the benchmarks print about them
@@ -98,13 +103,7 @@ def icount_run():
                            "bench=output_64b_ns benchprog=bench_syscall", smp=1,
                            serial="file:" + log, modules=[(prog, "")],
                            extra=["-icount", "shift=0"])
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        rc = proc.wait(timeout=600)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        rc = -1
+    rc = run_qemu(argv)
     got = {}
     with open(log, errors="replace") as f:
         for line in f:
