@@ -298,7 +298,13 @@ void perf_event_start(struct perf_event *e)
 		return;
 	u64 now = clock_ns();
 	e->tstamp_running = now;
-	e->throttled = false;
+	if (e->throttled) {
+		/* Throttled when it stopped: it starts unthrottled, and says
+		 * so (Linux's event_sched_in), or its next THROTTLE would
+		 * follow the last one. Not active yet: no NMI writes here. */
+		perf_output_throttle(e, false);
+		e->throttled = false;
+	}
 	e->active_cpu = this_cpu_id();
 	list_add_tail(&perf_cpu_state(this_cpu_id())->active, &e->active_node);
 	if (is_clock(e)) {
@@ -336,6 +342,26 @@ void perf_event_stop(struct perf_event *e)
 
 /* --- contexts ------------------------------------------------------------- */
 
+/* The counts behind the hooks' on/off flags change under a lock: with
+ * atomics alone, an open and a close racing on two CPUs could store their
+ * flags in the wrong order and leave the hooks off with an event open. */
+static spinlock_t count_lock = SPINLOCK_INIT("perf-count");
+
+static void count_event(const struct perf_event *e, int delta)
+{
+	irqflags_t f = spin_lock_irqsave(&count_lock);
+	if (e->attr.type == PERF_TYPE_TRACEPOINT) {
+		int *users = tp_users_of(e->attr.config);
+		if (users)
+			WRITE_ONCE(*users, *users + delta);
+		nr_tracepoint_events += delta;
+		WRITE_ONCE(syscall_trace_enabled, nr_tracepoint_events != 0);
+	}
+	nr_events += delta;
+	WRITE_ONCE(perf_hooks_enabled, nr_events != 0);
+	spin_unlock_irqrestore(&count_lock, f);
+}
+
 int perf_source_init(struct perf_event *e)
 {
 	/* The NMI handler stays registered once installed: it finds nothing
@@ -361,29 +387,13 @@ int perf_source_init(struct perf_event *e)
 		if (!perf_task_ctx(e->task, true))
 			return -ENOMEM;
 	}
-	if (e->attr.type == PERF_TYPE_TRACEPOINT) {
-		int *users = tp_users_of(e->attr.config);
-		if (users)
-			__atomic_add_fetch(users, 1, __ATOMIC_RELAXED);
-		if (__atomic_add_fetch(&nr_tracepoint_events, 1, __ATOMIC_RELAXED) == 1)
-			WRITE_ONCE(syscall_trace_enabled, true);
-	}
-	if (__atomic_add_fetch(&nr_events, 1, __ATOMIC_RELAXED) == 1)
-		WRITE_ONCE(perf_hooks_enabled, true);
+	count_event(e, 1);
 	return 0;
 }
 
 void perf_source_destroy(struct perf_event *e)
 {
-	if (e->attr.type == PERF_TYPE_TRACEPOINT) {
-		int *users = tp_users_of(e->attr.config);
-		if (users)
-			__atomic_sub_fetch(users, 1, __ATOMIC_RELAXED);
-		if (__atomic_sub_fetch(&nr_tracepoint_events, 1, __ATOMIC_RELAXED) == 0)
-			WRITE_ONCE(syscall_trace_enabled, false);
-	}
-	if (__atomic_sub_fetch(&nr_events, 1, __ATOMIC_RELAXED) == 0)
-		WRITE_ONCE(perf_hooks_enabled, false);
+	count_event(e, -1);
 }
 
 /* --- hooks from the rest of the kernel ----------------------------------- */

@@ -330,12 +330,17 @@ static int count_samples(void)
 	return n;
 }
 
+/* Clock samples come from a timer, and a timer tick the host delayed (the
+ * emulator's CPU thread was not running) is not replayed, on Linux
+ * either: under host load a run sees fewer samples than its clock
+ * advanced. The lower bounds only say the timer really samples; the upper
+ * bounds are the point (never faster than the period). */
 static void t_cpu_clock_rate(void)
 {
 	u64 ns = clock_run(PERF_COUNT_SW_CPU_CLOCK, MS, 0, 0, 0, 40);
 	long want = (long)(ns / MS), got = count_samples();
 	EXPECT_GE(want, 10);
-	EXPECT_GE(got, want / 2 - 2);
+	EXPECT_GE(got, want / 4 - 2);
 	EXPECT_LE(got, want * 3 / 2 + 2);
 }
 
@@ -343,7 +348,7 @@ static void t_task_clock_freq_is_fixed_period(void)
 {
 	u64 ns = clock_run(PERF_COUNT_SW_TASK_CLOCK, 1000, 1, 0, 0, 40);
 	long want = (long)(ns / MS), got = count_samples();
-	EXPECT_GE(got, want / 2 - 2);
+	EXPECT_GE(got, want / 4 - 2);
 	EXPECT_LE(got, want * 3 / 2 + 2);
 }
 
@@ -391,8 +396,10 @@ static void t_switch_records(void)
 	if (fd < 0)
 		return;
 	perf_ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+	/* 10 ms each: a sleep whose deadline passed before it could block
+	 * (the host did not run this vCPU for a while) does not switch. */
 	for (int i = 0; i < 3; i++)
-		sleep_ms(1);
+		sleep_ms(10);
 	perf_ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
 	drain(&r);
 	u64 id = perf_id(fd);
@@ -425,7 +432,7 @@ static void t_context_switch_samples(void)
 		return;
 	perf_ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
 	for (int i = 0; i < 3; i++)
-		sleep_ms(1);
+		sleep_ms(10);    /* long enough to block even on a loaded host */
 	perf_ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
 	drain(&r);
 	EXPECT_GE(nrec, 3);
