@@ -132,14 +132,7 @@ paddr_t vm_unmap_noflush(struct aspace *as, vaddr_t va)
 
 paddr_t vm_unmap(struct aspace *as, vaddr_t va)
 {
-	irqflags_t f = spin_lock_irqsave(&pt_lock);
-	u64 *pte = walk(as->root, va, false);
-	paddr_t pa = 0;
-	if (pte && (*pte & (PTE_P | PTE_PROTNONE))) {
-		pa = *pte & PTE_ADDR;
-		*pte = 0;
-	}
-	spin_unlock_irqrestore(&pt_lock, f);
+	paddr_t pa = vm_unmap_noflush(as, va);
 	if (pa)
 		tlb_shootdown(as, va, false);
 	return pa;

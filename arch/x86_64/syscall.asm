@@ -33,21 +33,7 @@ syscall_entry:
 	push rcx                        ; rip
 	push rax                        ; error_code slot: the syscall number
 	push SYSCALL_VECTOR             ; vector
-	push rax
-	push rbx
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push rbp
-	push r8
-	push r9
-	push r10
-	push r11
-	push r12
-	push r13
-	push r14
-	push r15
+	PUSH_REGS
 	xor ebp, ebp                    ; user RBP is not a kernel frame
 	mov rdi, rsp
 	cld
@@ -64,21 +50,7 @@ syscall_entry:
 	test qword [rsp + 19 * 8], BAD_FLAGS
 	jnz .use_iret
 
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rbp
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
-	pop rbx
-	pop rax
+	POP_REGS
 	; [rsp]: vector, error, rip, cs, rflags, rsp, ss
 	mov rcx, [rsp + 2 * 8]          ; SYSRET takes RIP from RCX ...
 	mov r11, [rsp + 4 * 8]          ; ... and RFLAGS from R11

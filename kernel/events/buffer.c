@@ -87,6 +87,8 @@ static void rb_wake(struct irq_work *w)
 static void rb_wakeup(struct perf_buffer *core, void *arg)
 {
 	struct perf_rb *rb = arg;
+	/* Release, paired with the exchange in perf_poll: a poller that sees
+	 * the bit sees the data_head the writer just published. */
 	__atomic_store_n(&rb->poll, POLLIN | POLLRDNORM, __ATOMIC_RELEASE);
 	irq_work_queue(&rb->wake_work);
 }
@@ -96,7 +98,8 @@ static void attach_locked(struct perf_event *e, struct perf_rb *rb, struct perf_
 {
 	link->e = e;
 	list_add_tail(&rb->events, &link->node);
-	/* Release: a producer that sees the pointer sees the buffer set up. */
+	/* Release, paired with the load in perf_event_rb: a producer that
+	 * sees the pointer sees the buffer set up. */
 	__atomic_store_n(&e->rb, rb, __ATOMIC_RELEASE);
 }
 
@@ -130,6 +133,9 @@ struct perf_rb *perf_event_rb(struct perf_event *e)
 {
 	if (e->parent)
 		e = e->parent;
+	/* Pairs with the release in attach_locked; everything producers read
+	 * is reached through this pointer (an address dependency, which no
+	 * CPU Ringtail runs on reorders). */
 	return READ_ONCE(e->rb);
 }
 
@@ -392,7 +398,7 @@ unsigned int perf_poll(struct file *f, struct poll_table *pt)
 	unsigned int ev = POLLHUP;
 	irqflags_t fl = spin_lock_irqsave(&rb_lock);
 	if (e->rb)
-		ev = __atomic_exchange_n(&e->rb->poll, 0, __ATOMIC_ACQ_REL);
+		ev = __atomic_exchange_n(&e->rb->poll, 0, __ATOMIC_ACQ_REL); /* pairs: rb_wakeup */
 	spin_unlock_irqrestore(&rb_lock, fl);
 	return ev;
 }
