@@ -160,8 +160,17 @@ HOST_TEST_BINS := $(addprefix $(BUILD)/host/,$(HOST_TESTS))
 host-tests: $(HOST_TEST_BINS)
 
 test: all host-tests $(USER_PROGS)
-	$(Q)$(PYTHON) tests/harness/run_tests.py --jobs $(JOBS) \
+	$(Q)$(PYTHON) tests/harness/run_tests.py --jobs $(JOBS) --build $(BUILD) \
 		$(if $(TESTS),--only "$(TESTS)") $(TEST_PLANS)
+
+# The SMP, threading, NMI and concurrency lines, N times each: a flaky test
+# shows up as a non-zero count in the closing table.
+N ?= 20
+SOAK_TESTS ?= smp,thread,perf-nmi,inherit,tsan,stress,bpf-kernel,perf-fuzz,user-fuzz
+.PHONY: soak
+soak: all host-tests $(USER_PROGS)
+	$(Q)$(PYTHON) tests/harness/run_tests.py --jobs $(JOBS) --build $(BUILD) --repeat $(N) \
+		--only "$(if $(TESTS),$(TESTS),$(SOAK_TESTS))" $(TEST_PLANS)
 
 # --- benchmarks (not tests: they measure, they do not pass or fail) --------
 BENCH_HOST_TARGETS ?= bench-host $(if $(wildcard kernel/bpf/rules.mk),bench-host-bpf)

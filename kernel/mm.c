@@ -2,10 +2,16 @@
  * calls with Linux's semantics and errno (mmap, munmap, mprotect, madvise,
  * brk, mremap).
  *
- * mm->lock (a spinlock taken with interrupts on: it may wait for TLB
- * shootdowns, see tlb.c) guards the area list and this mm's page tables.
- * Nothing here touches user memory while holding it, so a page fault taken
- * while copying user data can always take it. Frames of anonymous areas
+ * Two locks, as Linux's mmap_lock and page table lock:
+ * - mm->mmap_lock (a sleeping mutex) is held by everything that changes
+ *   the area list, from choosing an address to inserting the area, across
+ *   a file's mmap (which may allocate a whole buffer): two threads mapping
+ *   at once can never be handed the same range.
+ * - mm->lock (a spinlock taken with interrupts on: it may wait for TLB
+ *   shootdowns, see tlb.c) guards the area list and the page tables for
+ *   the moment of each change; page faults take only this one.
+ * Nothing here touches user memory while holding either, so a page fault
+ * taken while copying user data can always take them. Frames of anonymous areas
  * belong to the area and are freed with it; device areas (perf buffers)
  * own no frames, hold a reference on their file, and are told through
  * ops->close when they go. */
@@ -15,6 +21,7 @@
 #include <kernel/file.h>
 #include <kernel/heap.h>
 #include <kernel/mm.h>
+#include <kernel/mutex.h>
 #include <kernel/panic.h>
 #include <kernel/proc.h>
 #include <kernel/signal.h>
@@ -50,6 +57,7 @@ struct mm *mm_create(void)
 		return NULL;
 	}
 	spin_lock_init(&mm->lock, "mm");
+	mutex_init(&mm->mmap_lock, "mmap");
 	mm->mmap_top = USER_MMAP_TOP;
 	return mm;
 }
@@ -171,9 +179,11 @@ static void release_closed(struct vma *list)
 void mm_destroy(struct mm *mm)
 {
 	struct vma *closed = NULL;
+	mutex_lock(&mm->mmap_lock);
 	spin_lock(&mm->lock);
 	unmap_locked(mm, 0, TASK_SIZE, &closed);
 	spin_unlock(&mm->lock);
+	mutex_unlock(&mm->mmap_lock);
 	release_closed(closed);
 	aspace_destroy(&mm->as);
 	kfree(mm);
@@ -210,20 +220,31 @@ static struct vma *new_vma(u64 start, u64 end, unsigned prot, unsigned kind)
 	return v;
 }
 
-int mm_map_anon(struct mm *mm, u64 start, u64 len, unsigned prot, unsigned kind)
+/* An anonymous area at [start, start + len), replacing what is there
+ * (MAP_FIXED). mmap_lock held; what it replaced goes on *closed. */
+static int map_anon_locked(struct mm *mm, u64 start, u64 len, unsigned prot, unsigned kind,
+			   struct vma **closed)
 {
 	struct vma *v = new_vma(start, start + len, prot, kind);
 	if (!v)
 		return -ENOMEM;
-	struct vma *closed = NULL;
 	spin_lock(&mm->lock);
-	int rc = unmap_locked(mm, start, start + len, &closed);
+	int rc = unmap_locked(mm, start, start + len, closed);
 	if (rc == 0)
 		insert_vma(mm, v);
 	spin_unlock(&mm->lock);
-	release_closed(closed);
 	if (rc)
 		kfree(v);
+	return rc;
+}
+
+int mm_map_anon(struct mm *mm, u64 start, u64 len, unsigned prot, unsigned kind)
+{
+	struct vma *closed = NULL;
+	mutex_lock(&mm->mmap_lock);
+	int rc = map_anon_locked(mm, start, len, prot, kind, &closed);
+	mutex_unlock(&mm->mmap_lock);
+	release_closed(closed);
 	return rc;
 }
 
@@ -370,18 +391,23 @@ long mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
 		return -ENOMEM;
 	len = ALIGN_UP(len, PAGE_SIZE);
 	unsigned vprot = prot_to_vm(prot);
+	struct vma *closed = NULL;
+	/* From choosing the range to inserting the area, under mmap_lock. */
+	mutex_lock(&mm->mmap_lock);
 	spin_lock(&mm->lock);
 	long where = place_mapping(mm, addr, len, flags);
 	spin_unlock(&mm->lock);
-	if (where < 0)
-		return where;
-	if (!(flags & MAP_ANONYMOUS))
-		return file_mmap(fd, mm, (u64)where, len, vprot, flags,
-				 flags & (MAP_FIXED | MAP_FIXED_NOREPLACE), off);
-	int rc = mm_map_anon(mm, (u64)where, len, vprot, VMA_ANON);
-	if (rc)
-		return rc;
-	if (flags & MAP_POPULATE)
+	if (where >= 0 && !(flags & MAP_ANONYMOUS))
+		where = file_mmap(fd, mm, (u64)where, len, vprot, flags,
+				  flags & (MAP_FIXED | MAP_FIXED_NOREPLACE), off);
+	else if (where >= 0) {
+		int rc = map_anon_locked(mm, (u64)where, len, vprot, VMA_ANON, &closed);
+		if (rc)
+			where = rc;
+	}
+	mutex_unlock(&mm->mmap_lock);
+	release_closed(closed);
+	if (where >= 0 && (flags & MAP_ANONYMOUS) && (flags & MAP_POPULATE))
 		mm_populate(mm, (u64)where, len);
 	return where;
 }
@@ -389,6 +415,8 @@ long mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
 long mm_map_device(struct mm *mm, struct file *f, u64 addr, u64 len, unsigned prot,
 		   unsigned maxprot, bool fixed, const struct vma_ops *ops, void *priv, u64 pgoff)
 {
+	if (!mutex_held(&mm->mmap_lock))
+		panic("mm_map_device without mmap_lock");
 	struct vma *v = new_vma(addr, addr + len, prot, VMA_DEVICE);
 	if (!v)
 		return -ENOMEM;
@@ -404,8 +432,9 @@ long mm_map_device(struct mm *mm, struct file *f, u64 addr, u64 len, unsigned pr
 	struct vma *closed = NULL;
 	spin_lock(&mm->lock);
 	int rc = fixed ? unmap_locked(mm, addr, addr + len, &closed) : 0;
+	/* mmap_lock has been held since mm_mmap chose the range. */
 	if (rc == 0 && !range_free(mm, addr, addr + len))
-		rc = -ENOMEM;
+		panic("mm_map_device: the chosen range was taken");
 	if (rc == 0)
 		insert_vma(mm, v);
 	spin_unlock(&mm->lock);
@@ -437,9 +466,11 @@ long mm_munmap(u64 addr, u64 len)
 	len = ALIGN_UP(len, PAGE_SIZE);
 	struct mm *mm = cur_mm();
 	struct vma *closed = NULL;
+	mutex_lock(&mm->mmap_lock);
 	spin_lock(&mm->lock);
 	int rc = unmap_locked(mm, addr, addr + len, &closed);
 	spin_unlock(&mm->lock);
+	mutex_unlock(&mm->mmap_lock);
 	release_closed(closed);
 	return rc;
 }
@@ -472,6 +503,7 @@ long mm_mprotect(u64 addr, u64 len, u64 prot)
 		return -ENOMEM;
 	unsigned vprot = prot_to_vm(prot);
 	struct mm *mm = cur_mm();
+	mutex_lock(&mm->mmap_lock);
 	spin_lock(&mm->lock);
 	long rc = 0;
 	if (!fully_mapped(mm, addr, end))
@@ -503,6 +535,7 @@ long mm_mprotect(u64 addr, u64 len, u64 prot)
 			vm_protect(&mm->as, va, page_prot(v, va, vprot));
 	}
 	spin_unlock(&mm->lock);
+	mutex_unlock(&mm->mmap_lock);
 	return rc;
 }
 
@@ -535,6 +568,7 @@ long mm_madvise(u64 addr, u64 len, int advice)
 	if (end <= addr)
 		return -EINVAL;
 	struct mm *mm = cur_mm();
+	mutex_lock(&mm->mmap_lock);
 	spin_lock(&mm->lock);
 	long rc = 0;
 	if (advice == MADV_DONTNEED || advice == MADV_FREE) {
@@ -557,32 +591,37 @@ long mm_madvise(u64 addr, u64 len, int advice)
 	if (!rc && !fully_mapped(mm, addr, end))
 		rc = -ENOMEM;
 	spin_unlock(&mm->lock);
+	mutex_unlock(&mm->mmap_lock);
 	return rc;
 }
 
 long mm_brk(u64 addr)
 {
 	struct mm *mm = cur_mm();
+	struct vma *closed = NULL;
+	mutex_lock(&mm->mmap_lock);
 	u64 old = mm->brk;
-	if (addr < mm->brk_start || addr > TASK_SIZE)
-		return (long)old;
+	long rc = (long)addr;
 	u64 old_end = ALIGN_UP(old, PAGE_SIZE), new_end = ALIGN_UP(addr, PAGE_SIZE);
-	if (new_end > old_end) {
+	if (addr < mm->brk_start || addr > TASK_SIZE) {
+		rc = (long)old;
+	} else if (new_end > old_end) {
 		spin_lock(&mm->lock);
 		bool free = range_free(mm, old_end, new_end);
 		spin_unlock(&mm->lock);
-		if (!free || mm_map_anon(mm, old_end, new_end - old_end, VM_READ | VM_WRITE,
-					 VMA_BRK))
-			return (long)old;
+		if (!free || map_anon_locked(mm, old_end, new_end - old_end, VM_READ | VM_WRITE,
+					     VMA_BRK, &closed))
+			rc = (long)old;
 	} else if (new_end < old_end) {
-		struct vma *closed = NULL;
 		spin_lock(&mm->lock);
 		unmap_locked(mm, new_end, old_end, &closed);
 		spin_unlock(&mm->lock);
-		release_closed(closed);
 	}
-	mm->brk = addr;
-	return (long)addr;
+	if (rc == (long)addr)
+		mm->brk = addr;
+	mutex_unlock(&mm->mmap_lock);
+	release_closed(closed);
+	return rc;
 }
 
 #define MREMAP_MAYMOVE 1
@@ -698,6 +737,7 @@ long mm_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_addr)
 	}
 	struct mm *mm = cur_mm();
 	struct vma *closed = NULL;
+	mutex_lock(&mm->mmap_lock);
 	spin_lock(&mm->lock);
 	struct vma *v = find_vma(mm, old);
 	long rc;
@@ -740,6 +780,7 @@ long mm_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_addr)
 		rc = dst ? move_locked(mm, v, old, old_len, dst, new_len) : -ENOMEM;
 	}
 	spin_unlock(&mm->lock);
+	mutex_unlock(&mm->mmap_lock);
 	release_closed(closed);
 	return rc;
 }

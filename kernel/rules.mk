@@ -7,5 +7,5 @@ KERNEL_C += kernel/main.c kernel/init.c kernel/percpu.c kernel/printk.c \
             kernel/file.c kernel/console.c kernel/poll.c kernel/syscall.c \
             kernel/sys_io.c kernel/sys_proc.c kernel/sys_time.c kernel/futex.c \
             kernel/signal.c kernel/procfs.c kernel/epoll.c kernel/kbench.c \
-            kernel/smp.c kernel/nmistorm.c
+            kernel/smp.c kernel/nmistorm.c kernel/mutex.c
 KERNEL_C += kernel/tests/mm_test.c kernel/tests/core_test.c kernel/tests/proc_test.c kernel/tests/smp_test.c

@@ -24,23 +24,53 @@ void tsc_init(void);
 void clock_delay_ns_arch(u64 ns);
 u64 tsc_khz_value(void);
 
-/* Cycles during `ms` milliseconds of PIT channel 2 in one-shot mode. */
+/* Cycles during `ms` milliseconds of PIT channel 2 in one-shot mode, or 0
+ * if the measurement cannot be trusted. Both ends are bracketed by TSC
+ * reads: the count starts somewhere inside the two port writes and ends
+ * between the last poll that saw it running and the one that saw it done.
+ * A CPU the host did not run for a while (an emulator on a busy machine)
+ * widens a bracket, which can make the interval look longer or shorter;
+ * such a measurement (more than 1% uncertain) is refused. */
 static u64 pit_measure(u32 ms)
 {
 	u32 count = PIT_HZ / 1000 * ms;
 	u8 gate = inb(0x61);
 	outb(0x61, (gate & ~0x02) | 0x01);      /* speaker off, gate on */
 	outb(0x43, 0xb0);                       /* ch 2, lo/hi, mode 0, binary */
+	u64 start_lo = rdtsc();
 	outb(0x42, count & 0xff);
-	outb(0x42, count >> 8);
-	u64 t0 = rdtsc();
+	outb(0x42, count >> 8);                 /* counting starts here */
+	u64 start_hi = rdtsc(), end_lo = start_hi, end_hi = 0;
 	/* Bit 5 of port 0x61 follows channel 2's output: set at terminal count.
 	 * Bounded so a missing PIT cannot hang the boot. */
-	for (u64 i = 0; i < (1ull << 32) && !(inb(0x61) & 0x20); i++)
-		;
-	u64 t1 = rdtsc();
+	for (u64 i = 0; i < (1ull << 32); i++) {
+		u64 before = rdtsc();
+		bool done = inb(0x61) & 0x20;
+		u64 after = rdtsc();
+		if (done) {
+			end_hi = after;
+			break;
+		}
+		end_lo = before;
+	}
 	outb(0x61, gate);
-	return t1 - t0;
+	if (!end_hi)
+		return 0;
+	u64 shortest = end_lo - start_hi, longest = end_hi - start_lo;
+	if ((longest - shortest) * 100 > longest)
+		return 0;
+	return shortest + (longest - shortest) / 2;
+}
+
+/* A trusted measurement of `ms` ms, trying up to `tries` times; 0 if none. */
+static u64 pit_measure_trusted(u32 ms, int tries)
+{
+	for (int i = 0; i < tries; i++) {
+		u64 c = pit_measure(ms);
+		if (c)
+			return c;
+	}
+	return 0;
 }
 
 static u8 cmos_read(u8 reg)
@@ -76,15 +106,9 @@ static u64 rtc_unix_seconds(void)
 
 void tsc_init(void)
 {
-	u64 best = ~0ull;
-	for (int i = 0; i < 3; i++) {
-		u64 c = pit_measure(10);
-		if (c < best)   /* interference only ever lengthens a measurement */
-			best = c;
-	}
-	tsc_khz = best / 10;
+	tsc_khz = pit_measure_trusted(10, 100) / 10;
 	if (tsc_khz == 0)
-		panic("TSC calibration failed");
+		panic("TSC calibration failed (no PIT, or no trustworthy measurement in 100 tries)");
 	mult = ((u64)1000000 << SHIFT) / tsc_khz;
 	tsc_base = rdtsc();
 	if (cpu_features.invariant_tsc)
@@ -139,11 +163,12 @@ void arch_clock_user_params(u32 *time_mult, u16 *time_shift, u64 *time_offset)
 	*time_offset = -(u64)(((unsigned __int128)tsc_base * m) >> shift);
 }
 
-/* Tests: nanoseconds of clock time during `ms` milliseconds of PIT time. */
+/* Tests: nanoseconds of clock time during `ms` milliseconds of PIT time
+ * (0: no trustworthy measurement in 50 tries). */
 u64 pit_measure_ns_for_tests(u32 ms);
 u64 pit_measure_ns_for_tests(u32 ms)
 {
-	u64 cycles = pit_measure(ms);
+	u64 cycles = pit_measure_trusted(ms, 50);
 	return (u64)(((unsigned __int128)cycles * mult) >> SHIFT);
 }
 

@@ -54,7 +54,8 @@ struct perf_event *perf_event_from_file(struct file *f)
 
 /* Linux's attribute copy: the size field first, then the known part;
  * unknown trailing bytes must be zero. A bad size is E2BIG, and the size
- * the kernel understands is written back for the caller to see. */
+ * the kernel understands is written back for the caller to see if it can
+ * be (Linux ignores a failed write-back: E2BIG either way). */
 static long copy_attr(u64 uattr, struct perf_event_attr *attr)
 {
 	u32 size;
@@ -82,8 +83,7 @@ static long copy_attr(u64 uattr, struct perf_event_attr *attr)
 	return 0;
 too_big: {
 		u32 ksize = sizeof(*attr);
-		if (copy_to_user(uattr + 4, &ksize, sizeof(ksize)))
-			return -EFAULT;
+		(void)copy_to_user(uattr + 4, &ksize, sizeof(ksize));
 		return -E2BIG;
 	}
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run the lines of tests/plans/*.plan and count KTAP results.
 
-    run_tests.py [--jobs N] [--only a,b] [--list] PLAN...
+    run_tests.py [--jobs N] [--only a,b] [--repeat N] [--list] PLAN...
 
 Plan format: tests/README.md. Words are split like sh without variables:
 blanks separate, quotes group, '#' at the start of a word starts a comment,
@@ -9,7 +9,10 @@ and backslashes are kept as written (for regexes). Every run gets its own proces
 stopped by PID (its group) on timeout or Ctrl-C. The last line printed is
 `N passed, N failed` (`, N skipped` when any were skipped); the exit status is
 non-zero if anything failed. RINGTAIL_KVM=1 boots with KVM instead of TCG.
+--repeat N runs every selected line N times (logs NAME.1 ... NAME.N) and
+ends with a table of failures per line: the soak that finds flaky tests.
 """
+import copy
 import argparse
 import os
 import re
@@ -43,6 +46,7 @@ STOP = threading.Event()  # set on Ctrl-C / SIGTERM: every run stops its group
 class PlanLine:
     def __init__(self, kind, name, timeout, where):
         self.kind, self.name, self.timeout, self.where = kind, name, timeout, where
+        self.base = name        # the plan's name (NAME.i is a --repeat copy)
         self.argv = []          # cmd
         self.cmdline = ""       # boot
         self.smp, self.mem, self.expect = 1, "512M", None
@@ -160,6 +164,36 @@ def read_plans(paths):
             names.add(pl.name)
             lines.append(pl)
     return lines, errors
+
+
+def repeat_lines(lines, n):
+    """n copies of every line, interleaved round by round (so a slow line
+    does not run its copies back to back); copy i of NAME is NAME.i."""
+    if n <= 1:
+        return lines
+    out = []
+    for i in range(1, n + 1):
+        for pl in lines:
+            c = copy.copy(pl)
+            c.name = "%s.%d" % (pl.name, i)
+            c.base = pl.name
+            out.append(c)
+    return out
+
+
+def soak_table(lines, results, n):
+    """Failures per plan line over n rounds, worst first."""
+    fails = {}
+    for pl in lines:
+        res = results.get(pl.name)
+        base = pl.base
+        fails.setdefault(base, 0)
+        if res is not None and not res.verdict.ok:
+            fails[base] += 1
+    out = ["soak: %d round(s), failures per line:" % n]
+    for base, f in sorted(fails.items(), key=lambda kv: (-kv[1], kv[0])):
+        out.append("  %-24s %d/%d%s" % (base, f, n, "  <-- FLAKY" if f else ""))
+    return out
 
 
 def select_lines(lines, only):
@@ -459,6 +493,7 @@ def main(argv=None):
     ap.add_argument("--jobs", "-j", type=int, default=2)
     ap.add_argument("--only", default="", help="comma-separated name substrings")
     ap.add_argument("--list", action="store_true", help="list the runs, run nothing")
+    ap.add_argument("--repeat", type=int, default=1, help="run each line N times")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--log-dir", default=None, help="default: BUILD/test-logs")
     opts = ap.parse_args(argv)
@@ -470,7 +505,7 @@ def main(argv=None):
         opts.kvm = False
 
     lines, errors = read_plans(opts.plans)
-    lines = select_lines(lines, opts.only)
+    lines = repeat_lines(select_lines(lines, opts.only), opts.repeat)
     if opts.list:
         for pl in lines:
             print("%-5s %-24s %5gs  %s" % (pl.kind, pl.name, pl.timeout, pl.describe()))
@@ -526,6 +561,8 @@ def main(argv=None):
         for res in failing:
             print("\n".join(failure_report(res)))
             print()
+    if opts.repeat > 1:
+        print("\n".join(soak_table(lines, results, opts.repeat)))
     if interrupted:
         not_run = len(lines) - len(ordered)
         print("interrupted: %d run(s) not started" % not_run)

@@ -16,7 +16,8 @@
 #include "ktap.h"
 #include "perf_util.h"
 
-enum ptr_kind { P_ATTR, P_NULL, P_KERNEL, P_UNMAPPED, P_STRADDLE, P_SIZE_STRADDLE, P_BIG };
+enum ptr_kind { P_ATTR, P_NULL, P_KERNEL, P_UNMAPPED, P_STRADDLE, P_SIZE_STRADDLE, P_BIG,
+		P_READONLY };
 
 struct call {
 	struct perf_event_attr *a;  /* the attr to fill (in a 2-page buffer) */
@@ -39,6 +40,8 @@ M(m_size_4097, c->ptr = P_BIG; a->size = 4097)
 M(m_tail_nonzero, c->ptr = P_BIG; a->size = 200; ((u8 *)a)[199] = 1)
 M(m_tail_zero, c->ptr = P_BIG; a->size = 200)
 M(m_null, c->ptr = P_NULL)
+M(m_ro_size_huge, c->ptr = P_READONLY; a->size = 65535)
+M(m_ro_tail_nonzero, c->ptr = P_READONLY; a->size = 200; ((u8 *)a)[199] = 1)
 M(m_kernel, c->ptr = P_KERNEL)
 M(m_unmapped, c->ptr = P_UNMAPPED)
 M(m_straddle, c->ptr = P_STRADDLE)
@@ -111,6 +114,9 @@ static const struct open_case {
 	{ "size_63_e2big", m_size_63, E2BIG, BOTH },
 	{ "size_4097_e2big", m_size_4097, E2BIG, BOTH },
 	{ "nonzero_tail_e2big", m_tail_nonzero, E2BIG, BOTH },
+	/* The size write-back fails on a read-only attr: still E2BIG. */
+	{ "readonly_size_65535_e2big", m_ro_size_huge, E2BIG, BOTH },
+	{ "readonly_nonzero_tail_e2big", m_ro_tail_nonzero, E2BIG, BOTH },
 	{ "attr_null_efault", m_null, EFAULT, BOTH },
 	{ "attr_kernel_efault", m_kernel, EFAULT, BOTH },
 	{ "attr_unmapped_efault", m_unmapped, EFAULT, BOTH },
@@ -185,6 +191,14 @@ static void run_open_case(const struct open_case *oc)
 		((struct perf_event_attr *)ptr)->size = 128;
 		break;
 	case P_SIZE_STRADDLE: ptr = (long)(area + 2 * PG - 6); break;
+	case P_READONLY: {      /* a page of its own, made read-only */
+		u8 *ro = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		memcpy(ro, a, sizeof(*a));
+		ro[199] = ((u8 *)a)[199];
+		mprotect(ro, PG, PROT_READ);
+		ptr = (long)ro;
+		break;
+	}
 	default: {   /* P_BIG: the attr is followed by a.size - sizeof bytes */
 		u32 size = a->size, type = a->type;
 		u64 config = a->config;
@@ -202,7 +216,7 @@ static void run_open_case(const struct open_case *oc)
 		EXPECT_ERRNO(fd, oc->err);
 		/* E2BIG writes the kernel's attr size back: Linux 6.18 says 136,
 		 * Ringtail its uapi size; either way at least ours. */
-		if (oc->err == E2BIG && c.ptr != P_NULL) {
+		if (oc->err == E2BIG && c.ptr != P_NULL && c.ptr != P_READONLY) {
 			u32 back = ((struct perf_event_attr *)ptr)->size;
 			EXPECT_GE(back, sizeof(struct perf_event_attr));
 			EXPECT_EQ(back % 8, 0);
@@ -218,6 +232,8 @@ static void run_open_case(const struct open_case *oc)
 	}
 	if (fd >= 0)
 		perf_close(fd);
+	if (c.ptr == P_READONLY)
+		munmap((void *)ptr, PG);
 }
 
 /* --- calls on an open perf fd ---------------------------------------------- */

@@ -120,15 +120,14 @@ static void body_half(long fd) { static const int at[] = { 52 }; expect_wakeups(
 static void t_wakeup_events_0_only_half_buffer(void) { with_ring(pf_event(0, 0, 0), 1, body_half); }
 static void t_large_wakeup_events_half_buffer(void) { with_ring(pf_event(0, 1000, 0), 1, body_half); }
 
-struct poller { long fd; int ret, revents; u64 ns; };
+struct poller { long fd; int ret, revents; u64 end; };
 static void *poller(void *arg)
 {
 	struct poller *p = arg;
 	struct pollfd pf = { (int)p->fd, POLLIN, 0 };
-	u64 t0 = now_ns(CLOCK_MONOTONIC);
 	p->ret = poll(&pf, 1, 5000);
 	p->revents = pf.revents;
-	p->ns = now_ns(CLOCK_MONOTONIC) - t0;
+	p->end = now_ns(CLOCK_MONOTONIC);
 	return NULL;
 }
 
@@ -139,13 +138,15 @@ static void wake_blocked(long wait_fd, long write_fd)
 	pthread_t t;
 	if (!EXPECT_EQ(pthread_create(&t, NULL, poller, &p), 0))
 		return;
-	nanosleep(&ts, NULL);
+	nanosleep(&ts, NULL);                      /* usually it blocks meanwhile */
+	u64 written = now_ns(CLOCK_MONOTONIC);
 	touch_pages(write_fd, take(1), 1, 0);
 	pthread_join(t, NULL);
+	/* Readable (not the 5 s timeout), and not before the sample existed:
+	 * whether it blocked first or came late, poll told the truth. */
 	EXPECT_EQ(p.ret, 1);
 	EXPECT_EQ(p.revents, POLLIN);
-	EXPECT_GE(p.ns, 20 * MS);
-	EXPECT_LT(p.ns, 4000 * MS);
+	EXPECT_GE(p.end, written);
 }
 static void body_blocked(long fd) { wake_blocked(fd, fd); }
 static void t_blocked_poll_is_woken(void) { with_ring(pf_event(0, 1, 0), 1, body_blocked); }

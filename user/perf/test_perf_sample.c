@@ -273,9 +273,15 @@ static void spin_ms(long ms)
 			;
 }
 
-/* Sample a busy loop with a clock event; check every sample and return
- * the task-clock ns the run took (for rate checks). */
-static u64 clock_run(u64 config, u64 period, int freq, int excl_user, int excl_kernel, long ms)
+/* Sample a busy loop with a clock event for at least `ms`, and on until
+ * min_samples samples were written (a timer the host delayed is not
+ * replayed, on Linux either: under host load a run may see few samples in
+ * its first milliseconds, so the test waits for them instead of expecting
+ * a rate). Checks every sample; returns the task-clock ns the run took. */
+#define CLOCK_SAMPLE_SIZE 40            /* header, IP, TID, TIME, PERIOD */
+#define PATIENCE_MS 30000               /* a stalled host, not a rate */
+static u64 clock_run(u64 config, u64 period, int freq, int excl_user, int excl_kernel, long ms,
+		     long min_samples)
 {
 	struct perf_event_attr a, t;
 	struct ring r;
@@ -294,6 +300,9 @@ static u64 clock_run(u64 config, u64 period, int freq, int excl_user, int excl_k
 	perf_ioctl(tc, PERF_EVENT_IOC_ENABLE, 0);
 	perf_ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
 	spin_ms(ms);
+	for (long waited = 0; waited < PATIENCE_MS &&
+	     READ_ONCE(r.up->data_head) < (u64)min_samples * CLOCK_SAMPLE_SIZE; waited++)
+		spin_ms(1);
 	perf_ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
 	perf_ioctl(tc, PERF_EVENT_IOC_DISABLE, 0);
 	u64 task_ns = perf_count(tc), last = 0, want_period = freq ? 1000000000ULL / period : period;
@@ -330,49 +339,45 @@ static int count_samples(void)
 	return n;
 }
 
-/* Clock samples come from a timer, and a timer tick the host delayed (the
- * emulator's CPU thread was not running) is not replayed, on Linux
- * either: under host load a run sees fewer samples than its clock
- * advanced. The lower bounds only say the timer really samples; the upper
- * bounds are the point (never faster than the period). */
+/* Clock samples come from a timer: the samples arrive (the run waits
+ * for ten), and never faster than the period allows for the task-clock
+ * time the run took. A delayed tick only ever lowers the rate, so the
+ * upper bound holds on any host. */
 static void t_cpu_clock_rate(void)
 {
-	u64 ns = clock_run(PERF_COUNT_SW_CPU_CLOCK, MS, 0, 0, 0, 40);
+	u64 ns = clock_run(PERF_COUNT_SW_CPU_CLOCK, MS, 0, 0, 0, 40, 10);
 	long want = (long)(ns / MS), got = count_samples();
-	EXPECT_GE(want, 10);
-	EXPECT_GE(got, want / 4 - 2);
+	EXPECT_GE(got, 10);
 	EXPECT_LE(got, want * 3 / 2 + 2);
 }
 
 static void t_task_clock_freq_is_fixed_period(void)
 {
-	u64 ns = clock_run(PERF_COUNT_SW_TASK_CLOCK, 1000, 1, 0, 0, 40);
+	u64 ns = clock_run(PERF_COUNT_SW_TASK_CLOCK, 1000, 1, 0, 0, 40, 10);
 	long want = (long)(ns / MS), got = count_samples();
-	EXPECT_GE(got, want / 4 - 2);
+	EXPECT_GE(got, 10);
 	EXPECT_LE(got, want * 3 / 2 + 2);
 }
 
 /* period 1 ns: reported as 1, but no more than one sample per 10 us, and
- * the loop still finishes (no livelock). */
+ * the loop still finishes (no livelock: a livelocked run never reaches
+ * its checks, and the plan's timeout fails it). */
 static void t_period_1_clock_is_bounded(void)
 {
-	u64 t0 = now_ns(CLOCK_MONOTONIC);
-	u64 ns = clock_run(PERF_COUNT_SW_CPU_CLOCK, 1, 0, 0, 0, 30);
-	u64 wall = now_ns(CLOCK_MONOTONIC) - t0;
+	u64 ns = clock_run(PERF_COUNT_SW_CPU_CLOCK, 1, 0, 0, 0, 30, 1);
 	EXPECT_GT(count_samples(), 0);
 	EXPECT_LE(count_samples(), (long)(ns / 10000) + 10);
-	EXPECT_LT(wall, 5000 * MS);
 }
 
 static void t_exclude_kernel_only_user_samples(void)
 {
-	clock_run(PERF_COUNT_SW_CPU_CLOCK, 200000, 0, 0, 1, 20);
+	clock_run(PERF_COUNT_SW_CPU_CLOCK, 200000, 0, 0, 1, 20, 1);
 	EXPECT_GT(count_samples(), 0);
 }
 
 static void t_exclude_user_only_kernel_samples(void)
 {
-	clock_run(PERF_COUNT_SW_CPU_CLOCK, 200000, 0, 1, 0, 20);
+	clock_run(PERF_COUNT_SW_CPU_CLOCK, 200000, 0, 1, 0, 20, 0);
 }
 
 static void sleep_ms(long ms)

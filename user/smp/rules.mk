@@ -1,5 +1,5 @@
 # user/smp: the SMP test programs (issue D); run with smp >= 2.
-SMP_TEST_NAMES := test_smp_nmi test_smp_percpu test_smp_mm test_smp_time
+SMP_TEST_NAMES := test_smp_nmi test_smp_percpu test_smp_mm test_smp_mmap test_smp_time
 SMP_TEST_BINS := $(addprefix $(BUILD)/user/,$(SMP_TEST_NAMES))
 SMP_CFLAGS := -static -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter \
               -D_GNU_SOURCE -Iuser/lib -Iuser/smp \

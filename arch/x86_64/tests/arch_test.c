@@ -223,30 +223,45 @@ static void test_clock_monotonic(struct ktest *t)
 
 static void test_clock_rate_matches_pit(struct ktest *t)
 {
-	/* 50 ms of the PIT's fixed 1.193182 MHz count, measured with clock_ns:
-	 * the calibration must hold (within 10%, generous for TCG). */
+	/* 50 ms of the PIT's fixed 1.193182 MHz count, measured with clock_ns
+	 * (a measurement the host disturbed is refused and taken again, see
+	 * tsc.c): the calibration must hold within 10%. */
 	u64 ns = pit_measure_ns_for_tests(50);
 	KT_EXPECT_GE(t, ns, 45 * NSEC_PER_MSEC);
 	KT_EXPECT_LE(t, ns, 55 * NSEC_PER_MSEC);
 }
 
+/* Ticks arriving during at least `ms` and until `want` ticks came (or 30 s
+ * passed: a stopped tick); *ns gets the time it took. */
+static u64 count_ticks(u64 ms, u64 want, u64 *ns)
+{
+	u64 t0 = clock_ns(), k0 = this_cpu()->ticks, dt;
+	while ((dt = clock_ns() - t0) < ms * NSEC_PER_MSEC ||
+	       (this_cpu()->ticks - k0 < want && dt < 30000 * NSEC_PER_MSEC))
+		cpu_relax();
+	*ns = dt;
+	return this_cpu()->ticks - k0;
+}
+
 static void test_timer_ticks(struct ktest *t)
 {
-	/* The tick interrupt arrives at its configured rate while we spin. */
-	u64 hz = arch_timer_hz();
-	u64 t0 = clock_ns(), k0 = this_cpu()->ticks;
-	while (clock_ns() - t0 < 200 * NSEC_PER_MSEC)
-		cpu_relax();
-	u64 ticks = this_cpu()->ticks - k0;
-	u64 expect = hz / 5;
-	/* Generous: an emulated CPU sharing a host core with others gets its
-	 * interrupts late (missed ticks are not replayed), but the tick must
-	 * neither stop nor run faster than configured. */
-	KT_EXPECT_GE(t, ticks, expect / 5);
-	KT_EXPECT_LE(t, ticks, expect * 3 / 2);
+	/* The tick arrives while we spin (it does not stop), and never faster
+	 * than configured. A tick the emulator delivers late is not replayed
+	 * on time but may come in a burst right after a stall, so a window
+	 * over the rate is tried again; a misprogrammed timer is over it
+	 * every time. */
+	u64 hz = arch_timer_hz(), ns = 0, ticks = 0;
+	bool within = false;
+	for (int i = 0; i < 5 && !within; i++) {
+		ticks = count_ticks(200, 20, &ns);
+		within = ticks <= ns * hz / NSEC_PER_SEC * 3 / 2 + 2;
+	}
+	KT_EXPECT_GE(t, ticks, 20);
+	if (!KT_EXPECT(t, within))
+		ktest_diag(t, "%llu ticks in %llu ms at %llu Hz", ticks, ns / NSEC_PER_MSEC, hz);
 	/* And none while interrupts are off. */
 	irqflags_t f = arch_irq_save();
-	k0 = this_cpu()->ticks;
+	u64 k0 = this_cpu()->ticks;
 	clock_delay_ns(20 * NSEC_PER_MSEC);
 	KT_EXPECT_EQ(t, this_cpu()->ticks, k0);
 	arch_irq_restore(f);

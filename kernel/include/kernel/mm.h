@@ -2,6 +2,7 @@
  * Anonymous areas are filled on demand, one zeroed page per fault. */
 #pragma once
 #include <lib/types.h>
+#include <kernel/mutex.h>
 #include <kernel/spinlock.h>
 #include <kernel/vm.h>
 
@@ -53,7 +54,8 @@ struct vma {
 
 struct mm {
 	struct aspace as;
-	spinlock_t lock;
+	struct mutex mmap_lock;         /* changes to the area list (mm.c) */
+	spinlock_t lock;                /* the area list and page tables, briefly */
 	struct vma *vmas;       /* sorted by address */
 	u64 brk_start, brk;
 	u64 mmap_top;           /* top-down search starts below this */
@@ -84,8 +86,9 @@ long mm_madvise(u64 addr, u64 len, int advice);
 long mm_brk(u64 addr);
 long mm_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_addr);
 
-/* Insert a device area mapping file f (file mmap) at a place chosen like
- * mmap does; the area takes its own reference on f. */
+/* Insert a device area mapping file f (a file's mmap op, called by
+ * mm_mmap with mm->mmap_lock held and [addr, addr + len) chosen free or
+ * fixed); the area takes its own reference on f. */
 long mm_map_device(struct mm *mm, struct file *f, u64 addr, u64 len, unsigned prot,
 		   unsigned maxprot, bool fixed, const struct vma_ops *ops, void *priv, u64 pgoff);
 /* Map one frame into a device area (from its fault handler or eagerly). */
