@@ -53,32 +53,37 @@ KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
             -T arch/x86_64/kernel.ld
 
 # --- host flags (unit tests, tools) ----------------------------------------
-HOST_INCLUDES := -Iarch/host/include -Ikernel/include -Ilib/include
+HOST_INCLUDES := -Iarch/host/include -Ikernel/include -Ilib/include -Itests/harness
 HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
                -Wno-sign-compare $(HOST_INCLUDES) $(EXTRA_HOST_CFLAGS)
 HOST_LDFLAGS := -pthread
+HOST_HARNESS := tests/harness/ktest_host.c      # KTAP output for host tests
+# Coarse but safe: any shared header change rebuilds the host programs.
+HOST_HDRS = $(wildcard lib/include/lib/*.h arch/host/include/arch/*.h \
+              kernel/include/kernel/*.h kernel/include/uapi/*/*.h tests/harness/*.h)
 
-# Every directory adds its sources to these lists in its own rules.mk.
+# --- user program flags (static musl binaries) ------------------------------
+USER_CFLAGS := -static -O2 -g -fno-omit-frame-pointer -Wall -Wextra
+USER_LDFLAGS := -lpthread
+USER_HDRS := $(wildcard user/lib/*.h)
+
+# Every module adds to these lists in its own rules.mk (declarations only:
+# scripts/build.mk has the rules).
 KERNEL_C   :=
 KERNEL_ASM :=
 HOST_TESTS :=
+HOST_TOOLS :=
+USER_GROUPS :=
+USER_LIBS  :=
 USER_PROGS :=
 ISO_MODULES :=
 TEST_PLANS :=
 
-include arch/x86_64/rules.mk
-include lib/rules.mk
-include kernel/rules.mk
-include tests/rules.mk
--include kernel/events/rules.mk
--include kernel/bpf/rules.mk
--include user/bpf/rules.mk
--include user/rules.mk
-include user/progs.mk
--include user/perf/rules.mk
-include user/smp/rules.mk
-
-$(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
+MODULES := arch/x86_64 lib kernel kernel/mm kernel/sched kernel/time kernel/proc \
+           kernel/fs kernel/tty kernel/events kernel/bpf \
+           user/libbpf user/tests user/bin user/perf user/smp user/bpf tests
+include $(addsuffix /rules.mk,$(MODULES))
+include scripts/build.mk
 
 KERNEL_OBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) \
                $(patsubst %.asm,$(BUILD)/k/%.o,$(KERNEL_ASM))
@@ -88,16 +93,6 @@ all: $(BUILD)/kernel.elf $(BUILD)/ringtail.iso
 
 kernel: $(BUILD)/kernel.elf
 iso: $(BUILD)/ringtail.iso
-
-$(BUILD)/k/%.o: %.c
-	@mkdir -p $(dir $@)
-	@echo "  CC      $<"
-	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
-
-$(BUILD)/k/%.o: %.asm
-	@mkdir -p $(dir $@)
-	@echo "  NASM    $<"
-	$(Q)$(NASM) $(KASFLAGS) -MD $(@:.o=.d) -MP $< -o $@
 
 # The kernel carries its own symbol table for backtraces. Only .text symbols
 # are recorded and the table lives after .text, so linking it in cannot move
@@ -155,8 +150,6 @@ gdb: $(BUILD)/kernel.elf
 		-ex 'target remote localhost:$(GDBPORT)' $(BUILD)/kernel.elf
 
 # --- tests -------------------------------------------------------------------
-HOST_TEST_BINS := $(addprefix $(BUILD)/host/,$(HOST_TESTS))
-
 host-tests: $(HOST_TEST_BINS)
 
 test: all host-tests $(USER_PROGS)
@@ -173,7 +166,7 @@ soak: all host-tests $(USER_PROGS)
 		--only "$(if $(TESTS),$(TESTS),$(SOAK_TESTS))" $(TEST_PLANS)
 
 # --- benchmarks (not tests: they measure, they do not pass or fail) --------
-BENCH_HOST_TARGETS ?= bench-host $(if $(wildcard kernel/bpf/rules.mk),bench-host-bpf)
+BENCH_HOST_TARGETS ?= bench-host bench-host-bpf
 .PHONY: bench
 bench: all
 	$(Q)$(PYTHON) scripts/bench.py $(BENCH_HOST_TARGETS)

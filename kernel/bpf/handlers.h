@@ -2,7 +2,7 @@
  * <ringtail/bpf_handlers.h>). The tracepoint glue calls them with the maps
  * from the program's fd_array and what it knows of the current task; they
  * only use the ring buffer core, so they run in any context the core
- * does and are tested on the host (tests/host/test_bpf_lib.c). */
+ * does and are tested on the host (user/libbpf/tests/test_bpf_lib.c). */
 #pragma once
 #include <lib/types.h>
 #include "ringbuf.h"

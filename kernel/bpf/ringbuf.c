@@ -88,7 +88,7 @@
 #include <lib/errno.h>
 #include <arch/barrier.h>
 #include <arch/preempt.h>
-#include <arch/bpf_rb_hooks.h>
+#include <kernel/test_hooks.h>
 #include "ringbuf.h"
 
 #define RB_PAGE BPF_RINGBUF_PAGE_SIZE

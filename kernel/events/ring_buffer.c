@@ -21,7 +21,7 @@
  *   back and publish again. Dropping the level before publishing (Linux
  *   before 2019) lets an interrupt publish a newer head that we then
  *   overwrite with our older one: data_head goes backwards for a moment.
- *   tests/spin/perf_rb.pml checks both orders.
+ *   kernel/events/tests/spin/perf_rb.pml checks both orders.
  *
  * Barriers against the reader (another CPU, or user space)
  *

@@ -26,7 +26,7 @@
 #include <lib/types.h>
 #include <lib/compiler.h>
 #include <arch/local.h>
-#include <arch/rb_hooks.h>
+#include <kernel/test_hooks.h>
 #include <linux/perf_event.h>
 
 #define PERF_RB_PAGE_SHIFT 12

@@ -1,6 +1,6 @@
 /* Private to user/libbpf: the ring structures, so that host tests can run
  * the consumer and producer code over memory laid out by the kernel core
- * (tests/host/test_bpf_lib.c) without a bpf(2) underneath. */
+ * (user/libbpf/tests/test_bpf_lib.c) without a bpf(2) underneath. */
 #pragma once
 #include <stdbool.h>
 #include <sys/epoll.h>

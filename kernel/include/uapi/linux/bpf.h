@@ -3,7 +3,7 @@
  * built-in handlers, BPF_MAP_UPDATE_ELEM (perf event arrays) and
  * BPF_OBJ_GET_INFO_BY_FD (maps and programs), the ring buffer record header and the
  * ringbuf helper flags. Every value and offset equals Linux's;
- * tests/host/test_bpf_uapi.c compares them with the system's header and,
+ * kernel/bpf/tests/test_bpf_uapi.c compares them with the system's header and,
  * for what Debian 12's 6.1 header predates, with the documented values.
  * Ringtail runs no BPF bytecode: BPF_PROG_LOAD selects a built-in C handler
  * by attr.prog_name (see kernel/bpf/ringbuf.h).

@@ -2,7 +2,7 @@
  * perf_event_open() attribute block, the mmap()ed control page, record
  * headers and types, sample_type / read_format bits and ioctl numbers.
  * Every size, offset and value here must equal Linux's; the host test
- * tests/host/test_rb_uapi.c compares them against the system's header.
+ * kernel/events/tests/test_rb_uapi.c compares them against the system's header.
  * Kernel code, host tests and musl user programs all include this file.
  * The guard name matches Linux's so the two headers never both apply. */
 #ifndef _LINUX_PERF_EVENT_H

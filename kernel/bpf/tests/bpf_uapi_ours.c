@@ -1,8 +1,8 @@
 /* Ringtail's uapi bpf.h, included by path so that the system's cannot
  * stand in for it (types.h first, whose guard keeps bpf.h's own include
  * from reaching the system's). */
-#include "../../kernel/include/uapi/linux/types.h"
-#include "../../kernel/include/uapi/linux/bpf.h"
+#include "../../include/uapi/linux/types.h"
+#include "../../include/uapi/linux/bpf.h"
 #define BPF_UAPI_TABLE_FN bpf_uapi_table_ours
 #include "bpf_uapi_expand.h"
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Exhaustive spin checks of tests/spin/perf_rb.pml, printed as KTAP.
+# Exhaustive spin checks of kernel/events/tests/spin/perf_rb.pml, printed as KTAP.
 # The correct model must verify with no error in normal and overwrite
 # mode; each broken variant must be rejected with the assertion that
 # guards the property it breaks (so the model is shown able to fail).

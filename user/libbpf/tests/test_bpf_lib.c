@@ -12,8 +12,8 @@
 #include <sys/eventfd.h>
 #include <ringtail/bpf_handlers.h>
 #include "libbpf_internal.h"
-#include "../../kernel/bpf/handlers.h"
-#include "bpf_test_util.h"
+#include "../../../kernel/bpf/handlers.h"
+#include "../../../kernel/bpf/tests/bpf_test_util.h"
 #include "ktest_host.h"
 
 static struct test_bpf_rb K, U;

@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include "libbpf_internal.h"
 #include "bpf_linux_progs.h"
-#include "bpf_test_util.h"
+#include "../../../kernel/bpf/tests/bpf_test_util.h"
 #include "ktest_host.h"
 
 #define PAGE 4096

@@ -10,7 +10,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <arch/barrier.h>
-#include <arch/bpf_rb_hooks.h>
+#include <kernel/test_hooks.h>
 #include "bpf_test_util.h"
 #include "ktest_host.h"
 

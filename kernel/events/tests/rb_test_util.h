@@ -7,7 +7,7 @@
 #include <sys/mman.h>
 #include <errno.h>
 #include <lib/perf_reader.h>
-#include "../../kernel/events/ring_buffer.h"
+#include "../ring_buffer.h"
 
 #define TRB_MAX_PAGES 64
 

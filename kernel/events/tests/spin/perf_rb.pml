@@ -16,7 +16,7 @@
  *   - at the end: data_head == head, nest == 0, and normal mode accounts
  *     for every record (delivered + lost == produced).
  *
- * Build switches (tests/spin/run_spin.sh):
+ * Build switches (kernel/events/tests/spin/run_spin.sh):
  *   OVERWRITE         overwrite mode: no space check, consumer reads only
  *                     data_head (its records may legitimately be overwritten)
  *   OLD_ORDER         pre-2019 end: drop nest before publishing head; spin

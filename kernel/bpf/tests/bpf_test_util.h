@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "../../kernel/bpf/ringbuf.h"
+#include "../ringbuf.h"
 
 #define TBR_PAGE BPF_RINGBUF_PAGE_SIZE
 

@@ -1,5 +1,5 @@
 /* Everything kernel/include/uapi/linux/perf_event.h defines, as X-macros.
- * tests/host/rb_uapi_ours.c and rb_uapi_sys.c expand this same list against
+ * kernel/events/tests/rb_uapi_ours.c and rb_uapi_sys.c expand this same list against
  * Ringtail's header and the system's (Debian linux-libc-dev); the test
  * compares the two tables entry by entry. A name missing from either header
  * fails the build. No include guard: included once per expansion. */

@@ -26,7 +26,7 @@
 #include <unistd.h>
 #include "libbpf_internal.h"
 #include "bpf_test_util.h"
-#include "rb_test_util.h"
+#include "../../events/tests/rb_test_util.h"
 
 #define RUN_MS 300
 #define MAXP 4

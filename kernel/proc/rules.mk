@@ -1,0 +1,5 @@
+# kernel/proc: processes (creation, exit, clone), ELF loading, signals,
+# futexes and the process syscalls.
+KERNEL_C += kernel/proc/proc.c kernel/proc/elf.c kernel/proc/signal.c \
+            kernel/proc/futex.c kernel/proc/sys_proc.c
+KERNEL_C += kernel/proc/tests/proc_test.c
