@@ -45,7 +45,8 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
            -fno-stack-protector -fno-asynchronous-unwind-tables \
            -fno-strict-aliasing -fno-common -fcf-protection=none \
            -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
-           -Wmissing-prototypes -Werror=implicit-function-declaration \
+           -Werror=missing-prototypes -Werror=redundant-decls \
+           -Werror=implicit-function-declaration \
            -MMD -MP $(KERNEL_INCLUDES) $(EXTRA_KCFLAGS)
 KASFLAGS := -f elf64 -Iarch/x86_64/
 KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
@@ -79,7 +80,7 @@ USER_PROGS :=
 ISO_MODULES :=
 TEST_PLANS :=
 
-MODULES := arch/x86_64 lib kernel kernel/mm kernel/sched kernel/time kernel/proc \
+MODULES := arch/x86_64 lib kernel kernel/include/uapi kernel/mm kernel/sched kernel/time kernel/proc \
            kernel/fs kernel/tty kernel/events kernel/bpf \
            user/libbpf user/tests user/bin user/perf user/smp user/bpf tests
 include $(addsuffix /rules.mk,$(MODULES))
@@ -109,8 +110,14 @@ $(BUILD)/k/objects.list: FORCE
 	@echo "$(KERNEL_OBJS)" > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
+# Every function is declared in a header, never inside a .c file, so the
+# compiler checks each caller against its callee (scripts/check_decls.py).
+$(BUILD)/k/decls.ok: $(KERNEL_C) scripts/check_decls.py
+	@mkdir -p $(dir $@)
+	$(Q)$(PYTHON) scripts/check_decls.py $(KERNEL_C) && touch $@
+
 $(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/k/ksyms0.o arch/x86_64/kernel.ld \
-		$(BUILD)/k/objects.list
+		$(BUILD)/k/objects.list $(BUILD)/k/decls.ok
 	@echo "  LD      $@"
 	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/k/ksyms0.o
 

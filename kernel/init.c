@@ -12,7 +12,6 @@
 #include <lib/string.h>
 #include <arch/mmu.h>
 #include <arch/irqflags.h>
-#include <kernel/arch.h>
 #include <kernel/bootinfo.h>
 #include <kernel/clock.h>
 #include <kernel/cmdline.h>
@@ -29,6 +28,9 @@
 #include <kernel/smp.h>
 #include <kernel/spinlock.h>
 #include <kernel/vm.h>
+#include <kernel/arch/clock.h>
+#include <kernel/arch/cpu.h>
+#include <kernel/arch/irq.h>
 
 static const char *const default_envp[] = { "HOME=/", "PATH=/bin", "TERM=linux", NULL };
 
@@ -184,7 +186,6 @@ static bool run_one(const char *name)
 	return st == 0;
 }
 
-void nmistorm_start(void);
 
 static void init_main(void *arg)
 {
@@ -241,7 +242,7 @@ void init_start(void)
 {
 	thread_init_boot();
 	reaper_start();
-	smp_boot();
+	arch_smp_boot();
 	if (!kthread_create("init", init_main, NULL))
 		panic("cannot create the init thread");
 	for (;;) {
@@ -264,7 +265,7 @@ void crashtest(const char *what)
 {
 	printk("crashtest: triggering %s on purpose\n", what);
 	if (strcmp(what, "ud") == 0)
-		__asm__ __volatile__("ud2");
+		__builtin_trap();        /* an invalid opcode: #UD */
 	else if (strcmp(what, "pf") == 0)
 		*(volatile u64 *)0xdead0000ull = 1;
 	else if (strcmp(what, "gp") == 0)

@@ -6,13 +6,13 @@
  * list with one xchg and runs it in ordinary interrupt context. */
 #include <arch/barrier.h>
 #include <arch/preempt.h>
-#include <kernel/arch.h>
 #include <kernel/irq_work.h>
 #include <kernel/percpu.h>
+#include <kernel/arch/irq.h>
 
 static bool claim(struct irq_work *w)
 {
-	unsigned long old = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+	unsigned long old = READ_ONCE(w->state);
 	for (;;) {
 		if (old & IRQ_WORK_PENDING)
 			return false;
@@ -25,7 +25,7 @@ static bool claim(struct irq_work *w)
 
 static bool push(struct irq_work *w, struct cpu *c)
 {
-	struct irq_work *head = __atomic_load_n(&c->irq_work_list, __ATOMIC_RELAXED);
+	struct irq_work *head = READ_ONCE(c->irq_work_list);
 	do {
 		w->next = head;
 	} while (!__atomic_compare_exchange_n(&c->irq_work_list, &head, w, true,
@@ -71,13 +71,13 @@ void irq_work_run(void)
 		struct irq_work *w = rev;
 		rev = rev->next;
 		if (w->transient) {
-			__atomic_store_n(&w->state, 0, __ATOMIC_RELEASE);
+			smp_store_release(&w->state, 0);
 			w->fn(w);       /* may end w's lifetime: not touched after */
 			continue;
 		}
 		/* PENDING -> BUSY before the call, so the item can be queued
 		 * again (even by its own function) while it runs. */
-		__atomic_store_n(&w->state, IRQ_WORK_BUSY, __ATOMIC_RELEASE);
+		smp_store_release(&w->state, IRQ_WORK_BUSY);
 		w->fn(w);
 		unsigned long busy = IRQ_WORK_BUSY;
 		__atomic_compare_exchange_n(&w->state, &busy, 0, false, __ATOMIC_RELEASE,
@@ -87,7 +87,7 @@ void irq_work_run(void)
 
 bool irq_work_is_busy(struct irq_work *w)
 {
-	return __atomic_load_n(&w->state, __ATOMIC_ACQUIRE) != 0;
+	return smp_load_acquire(&w->state) != 0;
 }
 
 void irq_work_sync(struct irq_work *w)

@@ -2,7 +2,6 @@
  * either runs the in-kernel tests (ktest=...) or starts user space. */
 #include <arch/irqflags.h>
 #include <arch/mmu.h>
-#include <kernel/arch.h>
 #include <kernel/bootinfo.h>
 #include <kernel/clock.h>
 #include <kernel/cmdline.h>
@@ -14,10 +13,11 @@
 #include <kernel/pmm.h>
 #include <kernel/printk.h>
 #include <kernel/vm.h>
+#include <kernel/arch/cpu.h>
+#include <kernel/arch/entry.h>
 
 extern char __kernel_start[], __kernel_end[];
 
-void kmain(u32 boot_magic, paddr_t boot_info);
 
 void kmain(u32 boot_magic, paddr_t boot_info)
 {

@@ -6,13 +6,14 @@
  * perf NMI handler, so cycles events on DST sample from NMI context. The
  * cross-CPU NMI stress tests run with it. */
 #include <lib/rand.h>
-#include <kernel/arch.h>
 #include <kernel/clock.h>
 #include <kernel/cmdline.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
 #include <kernel/thread.h>
+#include <kernel/arch/irq.h>
+#include <kernel/init.h>
 
 struct storm {
 	unsigned int dst;
@@ -33,7 +34,6 @@ static void storm_main(void *arg)
 	}
 }
 
-void nmistorm_start(void);
 void nmistorm_start(void)
 {
 	char v[16];

@@ -2,12 +2,13 @@
  * in test mode it ends the QEMU run with the failure code so the harness
  * reports it at once instead of waiting for a timeout. */
 #include <lib/fmt.h>
-#include <kernel/arch.h>
+#include <arch/irqflags.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
 #include <kernel/smp.h>
 #include <kernel/spinlock.h>
+#include <kernel/arch/cpu.h>
 
 bool ktest_mode;
 static int panicking;
@@ -16,7 +17,7 @@ void panic(const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
-	__asm__ __volatile__("cli");
+	arch_irq_disable();
 	va_start(ap, fmt);
 	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -27,8 +28,7 @@ void panic(const char *fmt, ...)
 	printk_enter_emergency();
 	smp_stop_others();
 	printk("\nKernel panic on CPU %u: %s\n", this_cpu_id(), msg);
-	u64 rbp;
-	__asm__ __volatile__("mov %%rbp, %0" : "=r"(rbp));
+	u64 rbp = (u64)__builtin_frame_address(0);
 	arch_print_backtrace_from((u64)__builtin_return_address(0), rbp ? ((u64 *)rbp)[0] : 0);
 	if (ktest_mode) {
 		printk_emergency("# ktest: kernel panic, ending the run with failure\n");

@@ -3,12 +3,13 @@
  * processors get theirs when they are brought up. */
 #include <lib/string.h>
 #include <kernel/percpu.h>
+#include <kernel/arch/cpu.h>
+#include <kernel/arch/entry.h>
 
 struct cpu boot_cpu;
 struct cpu *cpu_table[MAX_CPUS];
 unsigned int nr_cpus_online = 1;
 
-void arch_set_percpu(struct cpu *c);
 
 void percpu_init_boot(void)
 {

@@ -6,11 +6,11 @@
  * an irq_work flushes from ordinary interrupt context on the same CPU. */
 #include <lib/fmt.h>
 #include <lib/string.h>
-#include <kernel/arch.h>
 #include <kernel/irq_work.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
 #include <kernel/spinlock.h>
+#include <kernel/arch/cpu.h>
 
 static spinlock_t console_lock = SPINLOCK_INIT("console");
 

@@ -17,7 +17,7 @@ static void call_run(struct irq_work *w)
 {
 	struct call *c = container_of(w, struct call, work);
 	c->fn(c->arg);
-	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	smp_store_release(&c->done, 1);
 }
 
 static void check_can_wait(void)
@@ -49,7 +49,7 @@ void smp_call_mask(u64 mask, void (*fn)(void *), void *arg)
 	}
 	for (unsigned int c = 0; c < MAX_CPUS; c++)
 		if (mask & (1ull << c))
-			while (!__atomic_load_n(&calls[c].done, __ATOMIC_ACQUIRE))
+			while (!smp_load_acquire(&calls[c].done))
 				cpu_relax();
 }
 

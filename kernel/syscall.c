@@ -8,6 +8,7 @@
 #include <kernel/sched.h>
 #include <kernel/signal.h>
 #include <kernel/syscall.h>
+#include <kernel/arch/entry.h>
 
 #define X(name, nargs) SYSCALL_DECLARE(name);
 #include "syscall_names.h"

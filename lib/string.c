@@ -1,9 +1,10 @@
-/* Freestanding string functions for the kernel. Bulk copies use the
- * string instructions, which are fast on every x86_64 since ERMSB for
- * long runs; short ones (records, sample payloads: tens of bytes) move
- * eight bytes at a time, which avoids the string instructions' start-up
- * cost on hardware and their byte-by-byte emulation under TCG. */
+/* Freestanding string functions for the kernel. Bulk copies use the arch's
+ * fast paths (<arch/string.h>: the string instructions on x86_64); short
+ * ones (records, sample payloads: tens of bytes) move eight bytes at a
+ * time, which avoids the string instructions' start-up cost on hardware
+ * and their byte-by-byte emulation under TCG. */
 #include <lib/string.h>
+#include <arch/string.h>
 
 /* The loops must stay loops: GCC may otherwise turn them into calls to
  * memcpy itself. */
@@ -15,7 +16,7 @@ void *memcpy(void *dst, const void *src, size_t n)
 	if (n >= 256) {
 		size_t q = n / 8;
 		n %= 8;
-		__asm__ __volatile__("rep movsq" : "+D"(d), "+S"(s), "+c"(q) :: "memory");
+		arch_copy_quads(&d, &s, q);
 	}
 	while (n >= 8) {
 		u64 v;
@@ -41,14 +42,13 @@ void *memmove(void *dst, const void *src, size_t n)
 	/* Overlapping with dst above src: copy backwards. */
 	d += n - 1;
 	s += n - 1;
-	__asm__ __volatile__("std; rep movsb; cld" : "+D"(d), "+S"(s), "+c"(n) :: "memory");
+	arch_copy_bytes_backward(d, s, n);
 	return dst;
 }
 
 void *memset(void *dst, int c, size_t n)
 {
-	void *d = dst;
-	__asm__ __volatile__("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	arch_fill_bytes(dst, c, n);
 	return dst;
 }
 

@@ -2,3 +2,4 @@
 # the host-side KTAP library every host test links) and the plans that
 # span the whole system. Each module lists its own plans in its rules.mk.
 TEST_PLANS += tests/plans/harness.plan tests/plans/kernel.plan tests/plans/smp.plan
+

@@ -6,7 +6,7 @@
 #include <arch/x86.h>
 #include <kernel/bootinfo.h>
 #include <kernel/printk.h>
-#include "acpi.h"
+#include <arch/x86/acpi.h>
 
 struct acpi_info acpi;
 

@@ -5,11 +5,14 @@
 #include <arch/irqflags.h>
 #include <arch/x86.h>
 #include <arch/trap.h>
-#include <kernel/arch.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
 #include <kernel/vm.h>
+#include <arch/x86/apic.h>
+#include <kernel/arch/clock.h>
+#include <kernel/arch/cpu.h>
+#include <kernel/arch/irq.h>
 
 #define LAPIC_ID        0x020
 #define LAPIC_VERSION   0x030
@@ -42,14 +45,6 @@ static u32 timer_hz = 1000;
 static u32 timer_count;         /* LAPIC timer ticks per period */
 
 u32 lapic_ticks_per_ms;
-void apic_eoi(void);
-void pic_disable(void);
-void lapic_init(void);
-void lapic_init_ap(void);
-void lapic_timer_init(void);
-void lapic_timer_start(void);
-void arch_timer_set_oneshot(u64 delta_ns);
-u64 tsc_khz_value(void);
 
 static inline u32 lapic_read(u32 reg) { return lapic[reg / 4]; }
 static inline void lapic_write(u32 reg, u32 v) { lapic[reg / 4] = v; }
@@ -157,12 +152,10 @@ static void send_fixed(u32 cpu, u8 vector)
 
 void arch_raise_irq_work(u32 cpu) { send_fixed(cpu, VEC_IRQ_WORK); }
 void arch_send_resched(u32 cpu) { send_fixed(cpu, VEC_RESCHED); }
-void arch_send_ipi_vector(u32 cpu, u8 vector);
 void arch_send_ipi_vector(u32 cpu, u8 vector) { send_fixed(cpu, vector); }
 
 /* Tests: aim the ICR at `dest` and return ICR_LO, so a test can fire an
  * IPI with a single store of its own. */
-volatile u32 *lapic_icr_lo_for_tests(u32 dest_apic_id);
 volatile u32 *lapic_icr_lo_for_tests(u32 dest_apic_id)
 {
 	icr_wait();
@@ -171,16 +164,14 @@ volatile u32 *lapic_icr_lo_for_tests(u32 dest_apic_id)
 }
 
 /* INIT and STARTUP IPIs for bringing up application processors. */
-void clock_delay_ns_arch(u64 ns);
-void lapic_send_init_sipi(u32 apic_id, u32 trampoline_page);
 void lapic_send_init_sipi(u32 apic_id, u32 trampoline_page)
 {
 	send_ipi(apic_id, (5u << 8) | ICR_ASSERT | (1u << 15));   /* INIT, level */
-	clock_delay_ns_arch(10 * 1000 * 1000);
+	arch_clock_delay_ns(10 * 1000 * 1000);
 	send_ipi(apic_id, (5u << 8) | (1u << 15));                /* de-assert */
 	for (int i = 0; i < 2; i++) {
 		send_ipi(apic_id, (6u << 8) | trampoline_page);   /* STARTUP */
-		clock_delay_ns_arch(200 * 1000);
+		arch_clock_delay_ns(200 * 1000);
 	}
 }
 

@@ -3,25 +3,21 @@
 #include <lib/string.h>
 #include <arch/x86.h>
 #include <arch/trap.h>
-#include <kernel/arch.h>
 #include <kernel/bootinfo.h>
 #include <kernel/irq_work.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
-#include "acpi.h"
+#include <arch/x86/acpi.h>
+#include <arch/x86/apic.h>
+#include <arch/x86/cpu.h>
+#include <arch/x86/gdt.h>
+#include <arch/x86/nmi.h>
+#include <arch/x86/tsc.h>
+#include <kernel/arch/cpu.h>
+#include <kernel/arch/entry.h>
 
 struct cpuid_features cpu_features;
 
-void serial_init(void);
-void gdt_init_cpu(struct cpu *c);
-void multiboot_parse(u32 magic, paddr_t info, struct bootinfo *bi);
-void pic_disable(void);
-void lapic_init(void);
-void ioapic_init(void);
-void tsc_init(void);
-void lapic_timer_init(void);
-void nmi_init(void);
-void arch_set_percpu(struct cpu *c);
 
 void arch_set_percpu(struct cpu *c)
 {
@@ -64,7 +60,6 @@ void cpu_features_init(void)
 /* Control registers every CPU needs: SSE for user programs (the kernel
  * itself is built without SSE), global pages, and no kernel execution of
  * user pages. */
-void arch_cpu_setup_cr(void);
 void arch_cpu_setup_cr(void)
 {
 	u64 cr0 = read_cr0();
@@ -90,13 +85,10 @@ void arch_early_init(u32 magic, paddr_t info, struct bootinfo *bi)
 	multiboot_parse(magic, info, bi);
 }
 
-void timer_interrupt(void);
 
 static void irq_work_vector(struct trap_frame *f) { irq_work_run(); }
 static void timer_vector(struct trap_frame *f) { timer_interrupt(); }
 
-void arch_syscall_init_cpu(void);
-void arch_fpu_setup(void);
 
 void arch_init(void)
 {

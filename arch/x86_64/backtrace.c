@@ -4,13 +4,13 @@
  * move upwards, and checks each one is mapped, so a corrupt chain ends the
  * walk instead of faulting (it also runs from exception and NMI context). */
 #include <arch/x86.h>
-#include <kernel/arch.h>
 #include <kernel/ksyms.h>
 #include <kernel/printk.h>
+#include <arch/x86/cpu.h>
+#include <kernel/arch/cpu.h>
 
 #define MAX_STACK_SPAN (64 * 1024)
 
-bool arch_kernel_addr_mapped(u64 va);
 
 static bool frame_ok(u64 fp, u64 first)
 {

@@ -5,6 +5,7 @@
 #include <lib/compiler.h>
 #include <arch/x86.h>
 #include <kernel/percpu.h>
+#include <arch/x86/gdt.h>
 
 /* asm_defs.inc mirrors these; check the C side here. */
 STATIC_ASSERT(__builtin_offsetof(struct cpu, self) == 0, "CPU_SELF");
@@ -20,8 +21,6 @@ struct gdt_ptr {
 	u64 base;
 } __packed;
 
-void gdt_init_cpu(struct cpu *c);
-void gdt_set_kernel_stack(u64 rsp0);
 
 void gdt_init_cpu(struct cpu *c)
 {

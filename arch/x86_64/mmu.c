@@ -13,6 +13,8 @@
 #include <kernel/spinlock.h>
 #include <kernel/vm.h>
 #include <kernel/percpu.h>
+#include <arch/x86/cpu.h>
+#include <kernel/arch/uaccess.h>
 
 #define PTE_P    (1ull << 0)
 #define PTE_W    (1ull << 1)
@@ -40,7 +42,6 @@ static spinlock_t pt_lock = SPINLOCK_INIT("pagetable");
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __kernel_start[], __kernel_end[];
 
-void tlb_shootdown(struct aspace *as, vaddr_t va, bool all);
 
 static inline u64 *table_of(u64 entry) { return phys_to_virt(entry & PTE_ADDR); }
 static inline int idx(vaddr_t va, int level) { return (va >> (12 + 9 * level)) & 511; }
@@ -172,7 +173,6 @@ bool vm_query(struct aspace *as, vaddr_t va, paddr_t *pa, unsigned *flags)
 /* Lock-free check used by backtraces (any context, including NMI): walks
  * the live tables, understanding large pages. Kernel tables are never
  * freed, so the walk cannot touch a freed table. */
-bool arch_kernel_addr_mapped(u64 va);
 bool arch_kernel_addr_mapped(u64 va)
 {
 	if (va < USER_TOP || (va >> 47) != 0x1ffff)
@@ -320,7 +320,6 @@ void vm_init(void)
  * translate each page by walking the live page tables and read through
  * the direct map. Safe in NMI context (no locks, no faults); a page being
  * unmapped concurrently may yield stale bytes, never a crash. */
-bool arch_user_read_nofault(u64 uaddr, void *dst, size_t n);
 bool arch_user_read_nofault(u64 uaddr, void *dst, size_t n)
 {
 	u8 *d = dst;

@@ -7,6 +7,7 @@
 #include <kernel/bootinfo.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
+#include <arch/x86/cpu.h>
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289
 #define MB1_BOOTLOADER_MAGIC 0x2badb002
@@ -24,7 +25,6 @@
 
 struct bootinfo bootinfo;
 
-void multiboot_parse(u32 magic, paddr_t info, struct bootinfo *bi);
 
 static void add_region(struct bootinfo *bi, u64 base, u64 len, bool usable)
 {

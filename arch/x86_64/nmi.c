@@ -4,19 +4,20 @@
  * would re-enable NMIs while this stack is still in use. Handlers are a
  * fixed table filled at init; work an NMI cannot do itself is queued as
  * irq_work (a self-IPI on a normal vector). */
+#include <arch/barrier.h>
 #include <arch/x86.h>
 #include <arch/trap.h>
-#include <kernel/arch.h>
 #include <kernel/nmi.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
 #include <kernel/thread.h>
+#include <arch/x86/nmi.h>
+#include <kernel/arch/cpu.h>
+#include <kernel/arch/irq.h>
 
 #define MAX_NMI_HANDLERS 8
 static nmi_handler_t nmi_handlers[MAX_NMI_HANDLERS];
 
-void nmi_dispatch(struct trap_frame *f);
-void nmi_init(void);
 
 void nmi_init(void)
 {
@@ -45,7 +46,6 @@ static volatile u64 backtrace_wanted;   /* CPUs asked to print where they are */
 
 /* Print every CPU's backtrace (the others through an NMI, so even a CPU
  * spinning with interrupts off answers). */
-void arch_backtrace_all_cpus(void);
 void arch_backtrace_all_cpus(void)
 {
 	for (unsigned int c = 0; c < MAX_CPUS; c++) {
@@ -72,7 +72,7 @@ void nmi_dispatch(struct trap_frame *f)
 		arch_print_backtrace_from(f->rip, f->rbp);
 	}
 	for (int i = 0; i < MAX_NMI_HANDLERS; i++) {
-		nmi_handler_t h = __atomic_load_n(&nmi_handlers[i], __ATOMIC_ACQUIRE);
+		nmi_handler_t h = smp_load_acquire(&nmi_handlers[i]);
 		if (h)
 			h(f);
 	}

@@ -1,7 +1,8 @@
 /* 16550 UART on COM1: the console. Polled output (the console must work
  * before interrupts, in panics and with interrupts off). */
 #include <arch/x86.h>
-#include <kernel/arch.h>
+#include <arch/x86/cpu.h>
+#include <kernel/arch/cpu.h>
 
 #define COM1 0x3f8
 #define UART_DATA 0
@@ -13,7 +14,6 @@
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY  0x20
 
-void serial_init(void);
 
 void serial_init(void)
 {

@@ -13,9 +13,11 @@
 #include <kernel/proc.h>
 #include <kernel/signal.h>
 #include <kernel/usermem.h>
+#include <arch/x86/cpu.h>
+#include <kernel/arch/cpu.h>
+#include <kernel/arch/entry.h>
+#include <kernel/arch/thread.h>
 
-const char *arch_exception_name(u64 vector);
-void arch_fpu_reset_live(void);
 
 struct ksiginfo {
 	s32 signo, errnum, code, pad;
@@ -145,7 +147,6 @@ bad:
 }
 
 /* Registers of a fresh user thread. */
-void arch_user_frame_init(struct trap_frame *f, u64 entry, u64 sp);
 void arch_user_frame_init(struct trap_frame *f, u64 entry, u64 sp)
 {
 	memset(f, 0, sizeof(*f));
@@ -156,11 +157,6 @@ void arch_user_frame_init(struct trap_frame *f, u64 entry, u64 sp)
 	f->rflags = RFLAGS_IF | 2;
 	f->vector = 0x100;
 }
-
-void arch_set_user_fs(u64 base);
-void arch_set_user_fs(u64 base) { wrmsr(MSR_FS_BASE, base); }
-void arch_set_user_gs(u64 base);
-void arch_set_user_gs(u64 base) { wrmsr(MSR_KERNEL_GS_BASE, base); }
 
 /* The report printed when a fault kills a process. */
 static void report_user_fault(struct trap_frame *f, int sig, u64 addr, const char *what)
@@ -189,7 +185,6 @@ static void report_user_fault(struct trap_frame *f, int sig, u64 addr, const cha
 }
 
 extern char syscall_entry[];
-void syscall_dispatch(struct trap_frame *f);
 
 void user_exception(struct trap_frame *f, u64 cr2)
 {
@@ -262,36 +257,4 @@ void user_exception(struct trap_frame *f, u64 cr2)
 		proc_exit_group(W_SIGNALED(sig));
 	}
 	signal_send_thread(t, sig, code, addr);
-}
-
-/* AT_HWCAP: CPUID.1 EDX, as Linux reports it. */
-u32 arch_hwcap(void);
-u32 arch_hwcap(void)
-{
-	u32 a, b, c, d;
-	cpuid(1, 0, &a, &b, &c, &d);
-	return d;
-}
-
-/* Randomness for AT_RANDOM and getrandom: RDRAND where present, mixed
- * with the TSC and a counter (the bytes must differ per call; this is not
- * a cryptographic generator). */
-u64 arch_random_u64(void);
-u64 arch_random_u64(void)
-{
-	static u64 state = 0x853c49e6748fea9bull;
-	u64 x = __atomic_add_fetch(&state, 0x9e3779b97f4a7c15ull, __ATOMIC_RELAXED) ^ rdtsc();
-	u32 a, b, c, d;
-	cpuid(1, 0, &a, &b, &c, &d);
-	if (c & (1u << 30)) {
-		u64 r;
-		unsigned char ok;
-		__asm__ __volatile__("rdrand %0; setc %1" : "=r"(r), "=qm"(ok));
-		if (ok)
-			x ^= r;
-	}
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
 }

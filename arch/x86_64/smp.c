@@ -4,11 +4,11 @@
  * a stack and a temporary page table (identity map of the low 2 MiB for the
  * trampoline, plus the kernel half), sends INIT-SIPI-SIPI, and waits for
  * the AP to say it is online before starting the next. */
+#include <arch/barrier.h>
 #include <lib/string.h>
 #include <arch/irqflags.h>
 #include <arch/trap.h>
 #include <arch/x86.h>
-#include <kernel/arch.h>
 #include <kernel/heap.h>
 #include <kernel/ktimer.h>
 #include <kernel/panic.h>
@@ -18,22 +18,19 @@
 #include <kernel/smp.h>
 #include <kernel/thread.h>
 #include <kernel/vm.h>
-#include "acpi.h"
+#include <arch/x86/acpi.h>
+#include <arch/x86/apic.h>
+#include <arch/x86/cpu.h>
+#include <arch/x86/gdt.h>
+#include <kernel/arch/clock.h>
+#include <kernel/arch/cpu.h>
+#include <kernel/arch/irq.h>
 
 #define TRAMPOLINE 0x8000
 
 extern char trampoline_start[], trampoline_end[];
 extern u64 tr_cr3, tr_stack, tr_entry, tr_cpu;
 
-void gdt_init_cpu(struct cpu *c);
-void arch_cpu_setup_cr(void);
-void arch_syscall_init_cpu(void);
-void arch_fpu_reset_live(void);
-void lapic_init_ap(void);
-void lapic_timer_start(void);
-void lapic_send_init_sipi(u32 apic_id, u32 trampoline_page);
-void arch_set_percpu(struct cpu *c);
-void ap_entry(struct cpu *c);
 
 static void resched_ipi(struct trap_frame *f)
 {
@@ -54,7 +51,7 @@ void ap_entry(struct cpu *c)
 	c->apic_id = arch_cpu_apic_id();
 	timers_init_cpu();
 	thread_init_idle(c);
-	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+	smp_store_release(&c->online, true);
 	__atomic_fetch_add(&nr_cpus_online, 1, __ATOMIC_SEQ_CST);
 	arch_irq_enable();
 	lapic_timer_start();
@@ -80,7 +77,7 @@ static paddr_t ap_page_table(void)
 	return pml4;
 }
 
-void smp_boot(void)
+void arch_smp_boot(void)
 {
 	arch_set_irq_handler(VEC_RESCHED, resched_ipi);
 	if (acpi.nr_cpus <= 1)
@@ -112,7 +109,7 @@ void smp_boot(void)
 		smp_mb();
 		lapic_send_init_sipi(apic, TRAMPOLINE >> 12);
 		u64 t0 = arch_clock_ns();
-		while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE) &&
+		while (!smp_load_acquire(&c->online) &&
 		       arch_clock_ns() - t0 < 2000000000ull)
 			cpu_relax();
 		if (!c->online) {

@@ -2,9 +2,9 @@
  * it clears. */
 #include <arch/trap.h>
 #include <arch/x86.h>
+#include <arch/x86/cpu.h>
 
 extern char syscall_entry[];
-void arch_syscall_init_cpu(void);
 
 void arch_syscall_init_cpu(void)
 {

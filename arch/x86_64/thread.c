@@ -9,10 +9,11 @@
 #include <kernel/proc.h>
 #include <kernel/thread.h>
 #include <kernel/vm.h>
+#include <arch/x86/cpu.h>
+#include <arch/x86/gdt.h>
+#include <kernel/arch/thread.h>
 
-extern void switch_stacks(struct thread *prev, struct thread *next);
 extern char thread_trampoline_kernel[], thread_trampoline_user[];
-void gdt_set_kernel_stack(u64 rsp0);
 
 static u8 fpu_initial[512] __attribute__((aligned(16)));
 
@@ -20,7 +21,6 @@ static u8 fpu_initial[512] __attribute__((aligned(16)));
  * fninit/ldmxcsr (KVM's PVM flavour fails to emulate ldmxcsr): x87 control
  * word 0x37f (all exceptions masked, 64-bit precision), MXCSR 0x1f80 (all
  * SSE exceptions masked, round to nearest), every register empty. */
-void arch_fpu_setup(void);
 void arch_fpu_setup(void)
 {
 	*(u16 *)&fpu_initial[0] = 0x37f;        /* FCW */
@@ -30,7 +30,6 @@ void arch_fpu_setup(void)
 }
 
 /* A signal handler starts with clean FPU/SSE state, as on Linux. */
-void arch_fpu_reset_live(void);
 void arch_fpu_reset_live(void)
 {
 	__asm__ __volatile__("fxrstor64 %0" :: "m"(fpu_initial));
@@ -39,6 +38,11 @@ void arch_fpu_reset_live(void)
 void arch_fpu_init(struct thread *t)
 {
 	memcpy(t->fpu, fpu_initial, sizeof(t->fpu));
+}
+
+void arch_fpu_save_live(struct thread *t)
+{
+	__asm__ __volatile__("fxsave64 %0" : "=m"(t->fpu));
 }
 
 void arch_thread_init_stack(struct thread *t, bool user)
@@ -59,7 +63,7 @@ void arch_thread_init_stack(struct thread *t, bool user)
 
 void arch_switch_to(struct thread *prev, struct thread *next)
 {
-	__asm__ __volatile__("fxsave64 %0" : "=m"(prev->fpu));
+	arch_fpu_save_live(prev);
 	if (next->proc) {
 		aspace_switch(&next->proc->mm->as);
 		wrmsr(MSR_FS_BASE, next->fs_base);

@@ -11,6 +11,7 @@
 #include <kernel/sched.h>
 #include <kernel/smp.h>
 #include <kernel/vm.h>
+#include <arch/x86/cpu.h>
 
 #define FULL_FLUSH_PAGES 32     /* past this, flushing everything is cheaper */
 
@@ -53,7 +54,6 @@ void tlb_shootdown_range(struct aspace *as, vaddr_t start, size_t pages)
 		smp_call_mask(targets, flush_here, &r);
 }
 
-void tlb_shootdown(struct aspace *as, vaddr_t va, bool all);
 void tlb_shootdown(struct aspace *as, vaddr_t va, bool all)
 {
 	tlb_shootdown_range(as, va, all ? FULL_FLUSH_PAGES + 1 : 1);

@@ -9,7 +9,6 @@
 #include <arch/barrier.h>
 #include <arch/x86.h>
 #include <arch/trap.h>
-#include <kernel/arch.h>
 #include <kernel/ksyms.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
@@ -17,13 +16,14 @@
 #include <kernel/sched.h>
 #include <kernel/syscall.h>
 #include <kernel/usermem.h>
+#include <arch/x86/apic.h>
+#include <arch/x86/cpu.h>
+#include <kernel/arch/cpu.h>
 
 extern const struct extable_entry __ex_table_start[], __ex_table_end[];
 static irq_handler_t irq_handlers[256];
 static struct trap_record last_fixup[MAX_CPUS];
 
-void apic_eoi(void);
-void trap_dispatch(struct trap_frame *f);
 
 static const char *const exception_names[32] = {
 	[X86_DE] = "#DE divide error",
@@ -48,7 +48,6 @@ static const char *const exception_names[32] = {
 	[21] = "#CP control protection",
 };
 
-const char *arch_exception_name(u64 vector);
 const char *arch_exception_name(u64 vector)
 {
 	if (vector < 32 && exception_names[vector])
@@ -107,7 +106,6 @@ struct catch_state {
 	struct fault_info *fi;
 };
 static struct catch_state catching[MAX_CPUS];
-extern u64 catch_call(void (*fn)(void *), void *arg, u64 *saved_rsp);
 extern char catch_recover[];
 
 bool arch_call_catching_fault(void (*fn)(void *), void *arg, struct fault_info *fi)

@@ -7,9 +7,11 @@
  * zero point, so timestamps from different CPUs are comparable.
  * Wall-clock time comes from the CMOS RTC, read once at boot. */
 #include <arch/x86.h>
-#include <kernel/arch.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
+#include <arch/x86/tsc.h>
+#include <kernel/arch/clock.h>
+#include <kernel/arch/perf.h>
 
 #define PIT_HZ 1193182u
 
@@ -20,9 +22,6 @@ static u64 tsc_khz;
 static u64 boot_unix_ns;
 static const char *source = "tsc";
 
-void tsc_init(void);
-void clock_delay_ns_arch(u64 ns);
-u64 tsc_khz_value(void);
 
 /* Cycles during `ms` milliseconds of PIT channel 2 in one-shot mode, or 0
  * if the measurement cannot be trusted. Both ends are bracketed by TSC
@@ -142,14 +141,13 @@ const char *arch_clock_source(void)
 	return source;
 }
 
-u64 tsc_khz_value(void)
+u64 arch_cycles_khz(void)
 {
 	return tsc_khz;
 }
 
 /* Conversion parameters for perf's user page (cap_user_time): user space
  * computes ns = ((cyc * time_mult) >> time_shift) + time_offset. */
-void arch_clock_user_params(u32 *time_mult, u16 *time_shift, u64 *time_offset);
 void arch_clock_user_params(u32 *time_mult, u16 *time_shift, u64 *time_offset)
 {
 	u64 m = mult;
@@ -165,14 +163,13 @@ void arch_clock_user_params(u32 *time_mult, u16 *time_shift, u64 *time_offset)
 
 /* Tests: nanoseconds of clock time during `ms` milliseconds of PIT time
  * (0: no trustworthy measurement in 50 tries). */
-u64 pit_measure_ns_for_tests(u32 ms);
 u64 pit_measure_ns_for_tests(u32 ms)
 {
 	u64 cycles = pit_measure_trusted(ms, 50);
 	return (u64)(((unsigned __int128)cycles * mult) >> SHIFT);
 }
 
-void clock_delay_ns_arch(u64 ns)
+void arch_clock_delay_ns(u64 ns)
 {
 	u64 t0 = arch_clock_ns();
 	while (arch_clock_ns() - t0 < ns)

@@ -17,7 +17,6 @@
 #include <lib/string.h>
 #include <arch/barrier.h>
 #include <arch/preempt.h>
-#include <kernel/arch.h>
 #include <kernel/clock.h>
 #include <kernel/kbench.h>
 #include <kernel/nmi.h>
@@ -26,6 +25,7 @@
 #include <kernel/sched.h>
 #include <kernel/thread.h>
 #include "bpf.h"
+#include <kernel/arch/irq.h>
 
 #define BENCH_RING (128 * 1024)
 #define WARMUP_NS (50 * NSEC_PER_MSEC)
@@ -61,9 +61,9 @@ static void bench_producer(void *arg)
 	struct bench_prod *p = arg;
 	struct bench_run *r = p->run;
 	u64 rec[2] = { p->idx, 0 };
-	while (!__atomic_load_n(&r->go, __ATOMIC_ACQUIRE))
+	while (!smp_load_acquire(&r->go))
 		sched_yield();
-	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+	while (!READ_ONCE(r->stop)) {
 		if (bpf_ringbuf_output(r->rb, rec, sizeof(rec), BPF_RB_NO_WAKEUP) == 0)
 			WRITE_ONCE(p->ok, p->ok + 1);
 		else
@@ -83,9 +83,9 @@ static void bench_consumer(void *arg)
 	unsigned long *prodp = &bpf_ringbuf_producer(rb)->producer_pos;
 	u8 *data = bpf_ringbuf_data(rb);
 	u64 n = 0, sum = 0;
-	while (!__atomic_load_n(&r->go, __ATOMIC_ACQUIRE))
+	while (!smp_load_acquire(&r->go))
 		sched_yield();
-	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+	while (!READ_ONCE(r->stop)) {
 		unsigned long cons = smp_load_acquire(consp);
 		unsigned long prod = smp_load_acquire(prodp);
 		while (cons < prod) {
@@ -147,7 +147,7 @@ static void bench_core(int np, const char *name, const char *drop_name)
 				      (unsigned int)(1 + i) % ncpus))
 			started++;
 	}
-	__atomic_store_n(&r->go, 1, __ATOMIC_RELEASE);
+	smp_store_release(&r->go, 1);
 	sleep_until(clock_ns() + WARMUP_NS, NULL);
 	u64 c0, ok0, fail0, c1, ok1, fail1;
 	u64 t0 = clock_ns();
@@ -155,8 +155,8 @@ static void bench_core(int np, const char *name, const char *drop_name)
 	sleep_until(t0 + WINDOW_NS, NULL);
 	snap(r, np, &c1, &ok1, &fail1);
 	u64 ns = clock_ns() - t0;
-	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
-	while (__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) < started)
+	smp_store_release(&r->stop, 1);
+	while (smp_load_acquire(&r->done) < started)
 		sched_yield();
 	u64 tries = (ok1 - ok0) + (fail1 - fail0);
 	kbench_report(name, (c1 - c0) * 100 * 1000 / (ns ? ns : 1), "Mrec/s");

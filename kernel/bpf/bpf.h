@@ -14,6 +14,7 @@
 #pragma once
 #include <lib/types.h>
 #include <kernel/irq_work.h>
+#include <kernel/perf.h>
 #include <kernel/sched.h>
 #include <linux/bpf.h>
 #include "ringbuf.h"
@@ -100,4 +101,3 @@ long perf_bpf_output(struct perf_event *e, const struct trap_frame *regs, const 
 		     u32 size);
 /* Can e go in a perf event array? 0, or -EOPNOTSUPP (inherited events). */
 long perf_bpf_array_check(struct perf_event *e);
-struct perf_event *perf_event_from_file(struct file *f);

@@ -10,7 +10,6 @@
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <arch/mmu.h>
-#include <kernel/arch.h>
 #include <kernel/file.h>
 #include <kernel/heap.h>
 #include <kernel/mm.h>
@@ -20,11 +19,9 @@
 #include <kernel/spinlock.h>
 #include <kernel/usermem.h>
 #include <kernel/vm.h>
+#include <linux/mman.h>
 #include "bpf.h"
 
-#define MAP_SHARED 0x01
-#define MAP_SHARED_VALIDATE 0x03
-#define MAP_TYPE 0x0f
 #define ENOTSUPP 524            /* Linux's kernel-internal "not supported" */
 
 static spinlock_t events_lock = SPINLOCK_INIT("bpf-perf-array");   /* perf event array slots */

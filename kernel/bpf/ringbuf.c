@@ -51,37 +51,39 @@
  *   records until the new one fits (the same cmpxchg argument), before
  *   writing anything, and before publishing producer_pos.
  *
- * Barriers (x86-64 cost: loads and stores are plain MOVs, RMWs are locked)
+ * Barriers, labelled R.. to keep them apart from the perf ring's A-D
+ * (x86-64 cost: loads and stores are plain MOVs, RMWs are locked)
  *
- *   producer (this file)                 consumer (libbpf / user/libbpf)
- *   cons = LOAD consumer_pos      (A)    prod = LOAD producer_pos      (C)
- *   cmpxchg rsv; STORE header            len = LOAD header len         (F)
- *   XCHG producer_pos             (B)    LOAD sample bytes
- *   ...fill the sample...                STORE consumer_pos            (D)
- *   XCHG header len (clear BUSY)  (E)
+ *   producer (this file)                consumer (libbpf / user/libbpf)
+ *   cons = LOAD consumer_pos     (RA)   prod = LOAD producer_pos     (RC)
+ *   cmpxchg rsv; STORE header           len = LOAD header len        (RF)
+ *   XCHG producer_pos            (RB)   LOAD sample bytes
+ *   ...fill the sample...               STORE consumer_pos           (RD)
+ *   XCHG header len (clear BUSY) (RE)
  *   LOAD consumer_pos (wakeup)
- *   (E is a release store under NO_WAKEUP or FORCE_WAKEUP: no decision.)
+ *   (RE is a release store under NO_WAKEUP or FORCE_WAKEUP: no decision.)
  *
- *   A pairs with D: space is reused only after the consumer is done with
- *   its bytes. B pairs with C: headers below producer_pos are written.
- *   E pairs with F: a record's bytes are complete once BUSY is clear; E is
- *   a full barrier so that the BUSY store is ordered before the load of
- *   consumer_pos deciding the wakeup (pairs with the consumer's store of
- *   consumer_pos before it re-checks for data and sleeps).
- *   (P) B is an xchg, a full barrier before reading rsv and the next
+ *   RA pairs with RD: space is reused only after the consumer is done
+ *   with its bytes. RB pairs with RC: headers below producer_pos are
+ *   written. RE pairs with RF: a record's bytes are complete once BUSY is
+ *   clear; RE is a full barrier so that the BUSY store is ordered before
+ *   the load of consumer_pos deciding the wakeup (pairs with the
+ *   consumer's store of consumer_pos before it re-checks for data and
+ *   sleeps).
+ *   (RP) RB is an xchg, a full barrier before reading rsv and the next
  *   ready bit; it pairs with the successor's locked bit set before it
  *   re-reads producer_pos: of the two, at least one sees the other, so no
- *   record is left unpublished. (R) The bit set is a release and its
+ *   record is left unpublished. (RR) The bit set is a release and its
  *   claim an acquire: the helper reads a header written before the bit.
- *   (E') The pending_pos and overwrite_pos scans load lengths with acquire
- *   (pairing with E) and store their result with a release cmpxchg, which
- *   reserve loads with acquire: a producer reusing space is ordered after
- *   the producers of the records that were there.
+ *   (RE') The pending_pos and overwrite_pos scans load lengths with
+ *   acquire (pairing with RE) and store their result with a release
+ *   cmpxchg, which reserve loads with acquire: a producer reusing space is
+ *   ordered after the producers of the records that were there.
  *
  *   User ring, the roles swap (user/libbpf/ringbuf.c is the producer):
- *   drain: prod = LOAD producer_pos (G), len = LOAD header len (H), read
- *   the sample, STORE consumer_pos (I). G pairs with the user's release of
- *   producer_pos, H with its xchg at submit, I with its acquire of
+ *   drain: prod = LOAD producer_pos (RG), len = LOAD header len (RH),
+ *   read the sample, STORE consumer_pos (RI). RG pairs with the user's
+ *   release of producer_pos, RH with its xchg at submit, RI with its acquire of
  *   consumer_pos before reusing space. Everything user space wrote is
  *   checked before use; reads are masked into the doubly mapped data.
  */
@@ -186,11 +188,11 @@ static unsigned long rb_advance_pending(struct bpf_ringbuf *rb)
 {
 	struct bpf_ringbuf_prod *pp = bpf_ringbuf_producer(rb);
 	unsigned long pend = smp_load_acquire(&pp->pending_pos);
-	/* (C): every header below producer_pos is written; pairs with (B). */
+	/* (RC): every header below producer_pos is written; pairs with (RB). */
 	unsigned long prod = smp_load_acquire(&pp->producer_pos);
 	unsigned long pos = pend;
 
-	/* Bounded: at most size / 8 kernel-written headers. Acquire (E'):
+	/* Bounded: at most size / 8 kernel-written headers. Acquire (RE'):
 	 * whoever reuses the space after this scan is ordered after the
 	 * writers of these records, through pending_pos (release below,
 	 * acquire in reserve). Plain loads on x86. */
@@ -227,7 +229,7 @@ static void rb_advance_overwrite(struct bpf_ringbuf *rb, unsigned long end)
 		 * past end. */
 		while ((long)(end - pos) > (long)rb->mask)
 			pos += rb_rec_len(smp_load_acquire(&rb_hdr(rb, pos)->len));
-		/* Before producer_pos (B), so a consumer that sees the new
+		/* Before producer_pos (RB), so a consumer that sees the new
 		 * producer_pos also sees overwrite_pos. */
 		if (__atomic_compare_exchange_n(&pp->overwrite_pos, &over, pos, false,
 						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -257,21 +259,21 @@ static void rb_publish(struct bpf_ringbuf *rb, unsigned long pos, unsigned long 
 	unsigned long bit, *word;
 
 	/* The loads of producer_pos, rsv and bits are seq_cst (plain MOVs on
-	 * x86) so that C11, and TSan, also promise what (P) relies on. */
+	 * x86) so that C11, and TSan, also promise what (RP) relies on. */
 	if (__atomic_load_n(prod, __ATOMIC_SEQ_CST) != pos) {
-		/* Predecessor unpublished: hand over. (R) release of our
-		 * header, and (P) a locked RMW before the re-check. */
+		/* Predecessor unpublished: hand over. (RR) release of our
+		 * header, and (RP) a locked RMW before the re-check. */
 		word = rb_bit(rb, pos, &bit);
 		__atomic_fetch_or(word, bit, __ATOMIC_SEQ_CST);
 		bpf_rb_test_hook(rb, BPF_RB_STEP_BIT_SET);
 		if (__atomic_load_n(prod, __ATOMIC_SEQ_CST) != pos)
-			return;         /* it will see the bit (P) */
+			return;         /* it will see the bit (RP) */
 		if (!(__atomic_fetch_and(word, ~bit, __ATOMIC_SEQ_CST) & bit))
 			return;         /* it took the bit first */
 	}
 	for (;;) {
-		/* (B): headers below end are written; pairs with (C). An
-		 * xchg rather than a store, for (P): producer_pos is stored
+		/* (RB): headers below end are written; pairs with (RC). An
+		 * xchg rather than a store, for (RP): producer_pos is stored
 		 * before we look for a successor; pairs with the successor's
 		 * bit set before its re-check. */
 		__atomic_exchange_n(prod, end, __ATOMIC_SEQ_CST);
@@ -281,7 +283,7 @@ static void rb_publish(struct bpf_ringbuf *rb, unsigned long pos, unsigned long 
 		word = rb_bit(rb, end, &bit);
 		if (!(__atomic_load_n(word, __ATOMIC_SEQ_CST) & bit))
 			return;         /* not ready: it will see prod == its pos */
-		/* (R): acquire, pairs with the owner's release of the bit. */
+		/* (RR): acquire, pairs with the owner's release of the bit. */
 		if (!(__atomic_fetch_and(word, ~bit, __ATOMIC_SEQ_CST) & bit))
 			return;         /* the owner claimed it itself */
 		pos = end;
@@ -303,7 +305,7 @@ void *bpf_ringbuf_reserve(struct bpf_ringbuf *rb, u64 size, u64 flags)
 		return NULL;
 	}
 	len = ALIGN_UP(size + BPF_RINGBUF_HDR_SZ, 8);
-	/* (A): pairs with the consumer's (D). Hostile: any value. */
+	/* (RA): pairs with the consumer's (RD). Hostile: any value. */
 	cons = smp_load_acquire(bpf_ringbuf_consumer(rb));
 	pend = smp_load_acquire(&pp->pending_pos);   /* pairs with its cmpxchg */
 
@@ -358,15 +360,15 @@ static void rb_commit(void *sample, u64 flags, bool discard)
 	if (discard)
 		new_len |= BPF_RINGBUF_DISCARD_BIT;
 	if (flags & (BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP)) {
-		/* (E) without the wakeup decision: a release is enough (a
+		/* (RE) without the wakeup decision: a release is enough (a
 		 * plain MOV on x86 instead of an XCHG). */
 		smp_store_release(&hdr->len, new_len);
 		if (flags & BPF_RB_FORCE_WAKEUP)
 			rb_wakeup(rb);
 		return;
 	}
-	/* (E): the sample before the cleared BUSY bit, and that store before
-	 * the consumer_pos load below; pairs with (F) and (D). */
+	/* (RE): the sample before the cleared BUSY bit, and that store before
+	 * the consumer_pos load below; pairs with (RF) and (RD). */
 	__atomic_exchange_n(&hdr->len, new_len, __ATOMIC_SEQ_CST);
 
 	rec_pos = (u8 *)hdr - bpf_ringbuf_data(rb);
@@ -421,7 +423,7 @@ u64 bpf_ringbuf_query(struct bpf_ringbuf *rb, u64 flags)
 	case BPF_RB_OVERWRITE_POS:
 		return smp_load_acquire(&pp->overwrite_pos);
 	case RT_BPF_RB_DROPPED:
-		return __atomic_load_n(&pp->dropped, __ATOMIC_RELAXED);
+		return READ_ONCE(pp->dropped);
 	default:
 		return 0;
 	}
@@ -438,7 +440,7 @@ u64 bpf_ringbuf_query(struct bpf_ringbuf *rb, u64 flags)
 static int ur_peek(struct bpf_ringbuf *rb, const void **sample, u32 *size, u32 *total)
 {
 	unsigned long *consp = bpf_ringbuf_consumer(rb);
-	/* (G): pairs with the user's release of producer_pos. */
+	/* (RG): pairs with the user's release of producer_pos. */
 	unsigned long prod = smp_load_acquire(&bpf_ringbuf_producer(rb)->producer_pos);
 	unsigned long cons = READ_ONCE(*consp);   /* ours: read-only to user */
 	u32 len, sample_len;
@@ -448,7 +450,7 @@ static int ur_peek(struct bpf_ringbuf *rb, const void **sample, u32 *size, u32 *
 		return -EINVAL;
 	if (cons >= prod)
 		return UR_EMPTY;   /* also a producer_pos moved backwards */
-	/* (H): pairs with the user's xchg at submit/discard. */
+	/* (RH): pairs with the user's xchg at submit/discard. */
 	len = smp_load_acquire(&rb_hdr(rb, cons)->len);
 	sample_len = len & ~RB_FLAGS;
 	tot = ALIGN_UP((unsigned long)sample_len + BPF_RINGBUF_HDR_SZ, 8);
@@ -457,7 +459,7 @@ static int ur_peek(struct bpf_ringbuf *rb, const void **sample, u32 *size, u32 *
 	if (tot > rb->mask + 1 || sample_len > BPF_RINGBUF_DYNPTR_MAX)
 		return -E2BIG;
 	if (len & BPF_RINGBUF_DISCARD_BIT) {
-		/* (I) as below: nothing of it was read. */
+		/* (RI) as below: nothing of it was read. */
 		smp_store_release(consp, cons + tot);
 		return UR_SKIP;
 	}
@@ -499,7 +501,7 @@ long bpf_user_ringbuf_drain(struct bpf_ringbuf *rb, bpf_user_ringbuf_cb cb, void
 			goto out;
 		}
 		stop = cb(sample, size, ctx);
-		/* (I): the callback is done reading; pairs with the user's
+		/* (RI): the callback is done reading; pairs with the user's
 		 * acquire of consumer_pos before it reuses the space. */
 		smp_store_release(consp, READ_ONCE(*consp) + total);
 		samples++;
@@ -509,7 +511,7 @@ long bpf_user_ringbuf_drain(struct bpf_ringbuf *rb, bpf_user_ringbuf_cb cb, void
 	ret = samples;
 out:
 	/* Positions before the flag, so the next drain sees them. */
-	__atomic_store_n(&rb->busy, 0, __ATOMIC_RELEASE);
+	smp_store_release(&rb->busy, 0);
 	if ((flags & BPF_RB_FORCE_WAKEUP) || (!(flags & BPF_RB_NO_WAKEUP) && samples + freed))
 		rb_wakeup(rb);
 	return ret;

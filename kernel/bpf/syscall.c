@@ -4,6 +4,7 @@
  * kernel's union must be zero (E2BIG), anything past the command's last
  * field must be zero (EINVAL). Maps are created by map.c; BPF_PROG_LOAD
  * picks a built-in handler by name (prog.c) since no bytecode runs here. */
+#include <arch/barrier.h>
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <kernel/clock.h>
@@ -193,7 +194,7 @@ static long prog_info(struct bpf_prog *p, u64 uinfo, u32 len, u32 *out_len)
 	info.id = p->id;
 	info.load_time = p->load_time;
 	info.gpl_compatible = p->gpl;
-	info.run_cnt = __atomic_load_n(&p->run_cnt, __ATOMIC_RELAXED);
+	info.run_cnt = READ_ONCE(p->run_cnt);
 	memcpy(info.name, p->name, sizeof(info.name));
 	/* As Linux: nr_map_ids in is the room at map_ids; out, the count. */
 	info.nr_map_ids = p->h->nr_maps;

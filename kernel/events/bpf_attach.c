@@ -20,8 +20,8 @@
  * Either the runner's first increment comes before the detacher's read of
  * gen (the detacher waits for it), or after it, and then after the NULL
  * store too, so the runner cannot see the old program. */
+#include <arch/barrier.h>
 #include <lib/errno.h>
-#include <kernel/arch.h>
 #include <kernel/percpu.h>
 #include <kernel/spinlock.h>
 #include <arch/trap.h>
@@ -79,7 +79,7 @@ long perf_attach_bpf(struct perf_event *e, int prog_fd)
 			continue;
 		slots[i].tp_id = e->attr.config;
 		slots[i].owner = e;
-		__atomic_store_n(&slots[i].prog, p, __ATOMIC_RELEASE);
+		smp_store_release(&slots[i].prog, p);
 		__atomic_fetch_add(&perf_bpf_nr_attached, 1, __ATOMIC_RELAXED);
 		e->bpf_prog = p;
 		rc = 0;
@@ -109,7 +109,7 @@ void perf_event_detach_bpf(struct perf_event *e)
 	for (unsigned int c = 0; c < MAX_CPUS; c++) {
 		u64 g = __atomic_load_n(&run_gen[c].gen, __ATOMIC_SEQ_CST);
 		if (g & 1)
-			while (__atomic_load_n(&run_gen[c].gen, __ATOMIC_ACQUIRE) == g)
+			while (smp_load_acquire(&run_gen[c].gen) == g)
 				cpu_relax();
 	}
 	bpf_prog_put(p);

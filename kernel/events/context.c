@@ -5,7 +5,6 @@
 #include <arch/barrier.h>
 #include <arch/irqflags.h>
 #include <arch/trap.h>
-#include <kernel/arch.h>
 #include <kernel/clock.h>
 #include <kernel/heap.h>
 #include <kernel/perf.h>
@@ -21,7 +20,7 @@ static int pcpu_state;          /* 0 untouched, 1 being set up, 2 ready */
  * in NMI context). */
 struct perf_cpu *perf_cpu_peek(unsigned int cpu)
 {
-	return __atomic_load_n(&pcpu_state, __ATOMIC_ACQUIRE) == 2 ? &pcpu[cpu] : NULL;
+	return smp_load_acquire(&pcpu_state) == 2 ? &pcpu[cpu] : NULL;
 }
 
 /* Every CPU's state is set up at the first use, by one caller, with
@@ -30,7 +29,7 @@ struct perf_cpu *perf_cpu_peek(unsigned int cpu)
  * here; NMI handlers never do (they use perf_cpu_peek). */
 struct perf_cpu *perf_cpu_state(unsigned int cpu)
 {
-	if (__atomic_load_n(&pcpu_state, __ATOMIC_ACQUIRE) != 2) {
+	if (smp_load_acquire(&pcpu_state) != 2) {
 		irqflags_t f = arch_irq_save();
 		int expect = 0;
 		if (__atomic_compare_exchange_n(&pcpu_state, &expect, 1, false, __ATOMIC_ACQUIRE,
@@ -40,10 +39,10 @@ struct perf_cpu *perf_cpu_state(unsigned int cpu)
 				list_init(&pcpu[c].events);
 				list_init(&pcpu[c].active);
 			}
-			__atomic_store_n(&pcpu_state, 2, __ATOMIC_RELEASE);
+			smp_store_release(&pcpu_state, 2);
 		}
 		arch_irq_restore(f);
-		while (__atomic_load_n(&pcpu_state, __ATOMIC_ACQUIRE) != 2)
+		while (smp_load_acquire(&pcpu_state) != 2)
 			cpu_relax();
 	}
 	return &pcpu[cpu];

@@ -39,7 +39,7 @@ void perf_event_put(struct perf_event *e)
 {
 	if (__atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL))
 		return;
-	perf_event_detach_rb(e);
+	perf_event_detach_mmap(e);
 	if (e->leader != e)
 		perf_event_put(e->leader);
 	if (e->parent)
@@ -456,10 +456,10 @@ static long perf_ioctl(struct file *f, unsigned int cmd, u64 arg)
 		return rc;
 	}
 	case PERF_EVENT_IOC_PAUSE_OUTPUT: {
-		struct perf_rb *rb = e->rb;
-		if (!rb)
+		struct perf_mmap *pm = e->out;
+		if (!pm)
 			return -EINVAL;
-		perf_buffer_set_paused(&rb->core, arg != 0);
+		perf_buffer_set_paused(&pm->core, arg != 0);
 		return 0;
 	}
 	case PERF_EVENT_IOC_SET_BPF:

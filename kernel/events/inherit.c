@@ -16,7 +16,6 @@
  * destroyed by whoever takes it off its original's list: the exiting
  * thread (perf_inherit_exit) or the original's release. */
 #include <lib/errno.h>
-#include <kernel/arch.h>
 #include <kernel/clock.h>
 #include <kernel/heap.h>
 #include <kernel/perf.h>

@@ -2,7 +2,8 @@
  * wrapped around the ring buffer core, per-CPU and per-task contexts.
  *
  *   core.c     perf_event_open, attribute checks, lifecycle, read, ioctl
- *   buffer.c   buffers: allocation, mmap, SET_OUTPUT, poll and wakeups
+ *   mmap.c     the mapped buffer around the ring core: allocation, mmap,
+ *              SET_OUTPUT, poll and wakeups
  *   output.c   building and writing records (samples, LOST, THROTTLE...)
  *   sources.c  what produces events and when they sample: clocks, page faults,
  *              tracepoints, NMI-driven cycles; Linux's overflow and throttle rules
@@ -12,7 +13,7 @@
  *
  * Locking: an event's state changes under its context's lock with
  * interrupts off, on the CPU the context runs on; its buffer pointer under
- * buffer.c's rb_lock. Producers (interrupts, NMIs, the task itself) only
+ * mmap.c's pm_lock. Producers (interrupts, NMIs, the task itself) only
  * read them. The NMI path reads just the per-CPU nmi_events slots and the
  * event it finds there; a slot is cleared on its own CPU before the event
  * can go away, so an NMI never sees a freed event. */
@@ -45,10 +46,10 @@ struct poll_table;
  * that may map it) and lives until the last mapping goes: then every
  * event writing to it is detached and it is freed (Linux's
  * perf_mmap_close). The mappings hold the owner's file, so the owner
- * outlives them. events and mmaps change under buffer.c's rb_lock. */
-struct perf_rb {
+ * outlives them. events and mmaps change under mmap.c's pm_lock. */
+struct perf_mmap {
 	struct perf_buffer core;
-	struct list_node events;        /* a perf_rb_link per event with e->rb here */
+	struct list_node events;        /* a perf_mmap_link per event with e->out here */
 	int mmaps;                      /* live user mappings */
 	struct perf_event *owner;       /* compared only, never followed */
 	unsigned int nr_pages;          /* data pages */
@@ -81,7 +82,7 @@ struct perf_event {
 	struct list_node ctx_node;      /* in a task or cpu context */
 	struct list_node active_node;   /* in its CPU's active list */
 	int task_tid;                   /* the task's tid (the task may be gone) */
-	struct perf_rb *rb;             /* where records go (own or redirected; buffer.c) */
+	struct perf_mmap *out;          /* where records go (own or redirected; mmap.c) */
 	struct waitq wait;              /* pollers of this event */
 
 	local_t count;
@@ -162,11 +163,10 @@ struct perf_event *perf_event_alloc(const struct perf_event_attr *attr, int cpu,
 				    struct thread *task);
 void perf_event_get(struct perf_event *e);
 void perf_event_put(struct perf_event *e);
-struct perf_event *perf_event_from_file(struct file *f);
 u64 perf_event_read_count(struct perf_event *e);
 void perf_event_update_times(struct perf_event *e, u64 now);
 
-/* buffer.c */
+/* mmap.c */
 long perf_mmap(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned prot, u64 flags,
 	       bool fixed, u64 off);
 long perf_set_output(struct perf_event *e, struct perf_event *target);
@@ -174,10 +174,10 @@ unsigned int perf_poll(struct file *f, struct poll_table *pt);
 /* The event's task exited: wake its pollers (interrupts off). */
 void perf_event_wakeup(struct perf_event *e);
 /* Where e's records go now (NULL: nowhere); producers only, with
- * interrupts off or in NMI context (see rb_free in buffer.c). */
-struct perf_rb *perf_event_rb(struct perf_event *e);
+ * interrupts off or in NMI context (see rb_free in mmap.c). */
+struct perf_mmap *perf_event_out(struct perf_event *e);
 /* e is being freed: stop writing to any buffer. */
-void perf_event_detach_rb(struct perf_event *e);
+void perf_event_detach_mmap(struct perf_event *e);
 
 /* output.c */
 void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s);

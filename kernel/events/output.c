@@ -4,11 +4,11 @@
  * (task, IRQ, NMI): no locks, no faults, fixed-size stack buffers. */
 #include <lib/string.h>
 #include <arch/trap.h>
-#include <kernel/arch.h>
 #include <kernel/clock.h>
 #include <kernel/proc.h>
 #include <kernel/usermem.h>
 #include "internal.h"
+#include <kernel/arch/cpu.h>
 
 #define ID_FIELDS (PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ID | \
 		   PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU | PERF_SAMPLE_IDENTIFIER)
@@ -154,8 +154,8 @@ static int fill_read(const struct perf_event *e, u64 *w)
 
 void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s)
 {
-	struct perf_rb *rb = perf_event_rb(e);
-	if (!rb)
+	struct perf_mmap *pm = perf_event_out(e);
+	if (!pm)
 		return;                 /* not mapped: nowhere to record (as Linux) */
 	u64 st = e->attr.sample_type;
 	u64 now = clock_ns();
@@ -183,7 +183,7 @@ void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s
 	struct perf_output_ctx ctx;
 	output_ctx(e, &ctx, idbuf, true);
 	struct perf_output_handle h;
-	if (perf_output_begin(&h, &rb->core, &ctx, size))
+	if (perf_output_begin(&h, &pm->core, &ctx, size))
 		return;                 /* no room: counted lost by the core */
 
 	/* The header and the fixed fields, in ABI order, gathered for one
@@ -235,8 +235,8 @@ void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s
 /* A record that is only a header, a few words and the sample_id trailer. */
 static void output_simple(struct perf_event *e, u32 type, u16 misc, const u64 *words, int n)
 {
-	struct perf_rb *rb = perf_event_rb(e);
-	if (!rb)
+	struct perf_mmap *pm = perf_event_out(e);
+	if (!pm)
 		return;
 	u64 idbuf[8];
 	int nid = e->attr.sample_id_all ? fill_id(e, idbuf, clock_ns()) : 0;
@@ -247,7 +247,7 @@ static void output_simple(struct perf_event *e, u32 type, u16 misc, const u64 *w
 	u64 lostid[8];
 	output_ctx(e, &ctx, lostid, false);
 	struct perf_output_handle h;
-	if (perf_output_begin(&h, &rb->core, &ctx, hdr.size))
+	if (perf_output_begin(&h, &pm->core, &ctx, hdr.size))
 		return;
 	perf_output_copy(&h, &hdr, sizeof(hdr));
 	perf_output_copy(&h, words, n * 8);

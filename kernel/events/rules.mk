@@ -1,6 +1,6 @@
 # kernel/events: perf events. ring_buffer.c is the ring core (plain C that
 # the host tests below compile too); the rest is the kernel's perf_event_open.
-KERNEL_C += kernel/events/ring_buffer.c kernel/events/core.c kernel/events/buffer.c \
+KERNEL_C += kernel/events/ring_buffer.c kernel/events/core.c kernel/events/mmap.c \
             kernel/events/output.c kernel/events/sources.c kernel/events/bpf_attach.c \
             kernel/events/inherit.c kernel/events/context.c kernel/events/bench.c \
             kernel/events/bench_pipeline.c

@@ -16,10 +16,10 @@
  * events, syscalls:* carry the task's user registers. An event may take
  * PERF_MAX_SAMPLE_RATE / HZ timer or NMI samples per tick; past that it is
  * throttled (THROTTLE, then UNTHROTTLE at the next tick). */
+#include <arch/barrier.h>
 #include <lib/errno.h>
 #include <arch/irqflags.h>
 #include <arch/trap.h>
-#include <kernel/arch.h>
 #include <kernel/clock.h>
 #include <kernel/heap.h>
 #include <kernel/nmi.h>
@@ -31,6 +31,8 @@
 #include <ringtail/tracepoints.h>
 #include "../bpf/bpf.h"
 #include "internal.h"
+#include <kernel/arch/clock.h>
+#include <kernel/arch/perf.h>
 
 static int nr_tracepoint_events;
 /* Events per tracepoint id (raw_syscalls enter/exit, then syscalls:*
@@ -54,7 +56,6 @@ static bool tp_used(u64 id)
 	int *n = tp_users_of(id);
 	return n && READ_ONCE(*n);
 }
-static int nr_cycles_active;
 bool perf_hooks_enabled;                        /* any event exists */
 static int nr_events;
 
@@ -62,8 +63,6 @@ static int nr_events;
 #define NMI_MAX_HZ 20000
 #define NMI_MIN_HZ 100
 
-void arch_perf_nmi_source(u32 hz);
-u64 tsc_khz_value(void);
 
 bool perf_tracepoint_id_valid(u64 id)
 {
@@ -87,7 +86,10 @@ static bool mode_excluded(const struct perf_event *e, bool user)
  * event says THROTTLE and stays quiet until the next tick. */
 static bool overflow(struct perf_event *e, const struct perf_sample *s, bool throttle)
 {
-	if (e->throttled)
+	/* An NMI may land between perf_tick()'s UNTHROTTLE and its clearing
+	 * of the flag: pairs with the release store there, so the THROTTLE
+	 * this may write can only follow that UNTHROTTLE. */
+	if (READ_ONCE(e->throttled))
 		return false;
 	u64 tick = clock_ns() / (NSEC_PER_SEC / arch_timer_hz());
 	if (e->tick_id != tick) {
@@ -95,7 +97,7 @@ static bool overflow(struct perf_event *e, const struct perf_sample *s, bool thr
 		e->tick_samples = 0;
 	}
 	if (++e->tick_samples > MAX_SAMPLES_PER_TICK && throttle) {
-		e->throttled = true;
+		WRITE_ONCE(e->throttled, true);        /* read by perf_tick(), this CPU */
 		e->throttle_hits++;
 		perf_output_throttle(e, true);
 		return false;
@@ -210,7 +212,7 @@ static u64 cycles_take(struct perf_event *e)
 	/* The NMI handler and a reader may both take a delta: the cmpxchg makes
 	 * sure each cycle is counted once. */
 	for (;;) {
-		u64 old = __atomic_load_n(&e->cycles_last, __ATOMIC_RELAXED);
+		u64 old = READ_ONCE(e->cycles_last);
 		u64 now = arch_clock_cycles();
 		if (now < old)
 			return 0;
@@ -229,7 +231,8 @@ static void perf_nmi(struct trap_frame *regs)
 	if (!pc)
 		return;
 	for (int i = 0; i < PERF_NMI_SLOTS; i++) {
-		struct perf_event *e = __atomic_load_n(&pc->nmi_slots[i], __ATOMIC_ACQUIRE);
+		/* Pairs with the release store in nmi_slot_set(). */
+		struct perf_event *e = smp_load_acquire(&pc->nmi_slots[i]);
 		if (!e || !e->active)
 			continue;
 		u64 d = cycles_take(e);
@@ -251,7 +254,7 @@ static void perf_nmi(struct trap_frame *regs)
 static u32 wanted_nmi_hz(void)
 {
 	u32 hz = 0;
-	u64 tsc_hz = tsc_khz_value() * 1000;
+	u64 tsc_hz = arch_cycles_khz() * 1000;
 	for (unsigned int c = 0; c < MAX_CPUS; c++) {
 		struct perf_cpu *pc = perf_cpu_peek(c);
 		if (!pc)
@@ -269,24 +272,32 @@ static u32 wanted_nmi_hz(void)
 	return hz && hz < NMI_MIN_HZ ? NMI_MIN_HZ : hz;
 }
 
+/* Slots and the NMI rate change under this lock: two CPUs starting or
+ * stopping cycles events at once would otherwise program the PIT with
+ * each other's half-written divisor, or leave it at a stale rate. Taken
+ * with interrupts off (the scheduler starts events), never in NMI context. */
+static spinlock_t nmi_source_lock = SPINLOCK_INIT("perf-nmi-source");
+
 static void nmi_slot_set(struct perf_event *e, bool on)
 {
 	struct perf_cpu *pc = perf_cpu_state(this_cpu_id());
+	irqflags_t f = spin_lock_irqsave(&nmi_source_lock);
 	for (int i = 0; i < PERF_NMI_SLOTS; i++) {
 		struct perf_event *cur = pc->nmi_slots[i];
 		if (on && !cur) {
-			__atomic_store_n(&pc->nmi_slots[i], e, __ATOMIC_RELEASE);
-			nr_cycles_active++;
+			/* The event is complete before an NMI can find it: pairs
+			 * with the acquire load in perf_nmi(). */
+			smp_store_release(&pc->nmi_slots[i], e);
 			break;
 		}
 		if (!on && cur == e) {
 			/* Cleared on this CPU: no NMI here can be using it now. */
-			__atomic_store_n(&pc->nmi_slots[i], NULL, __ATOMIC_RELEASE);
-			nr_cycles_active--;
+			WRITE_ONCE(pc->nmi_slots[i], NULL);
 			break;
 		}
 	}
 	arch_perf_nmi_source(wanted_nmi_hz());
+	spin_unlock_irqrestore(&nmi_source_lock, f);
 }
 
 /* --- starting and stopping ------------------------------------------------ */
@@ -313,7 +324,7 @@ void perf_event_start(struct perf_event *e)
 			ktimer_arm(&e->hrtimer, now + clock_period(e));
 	}
 	if (is_cycles(e)) {
-		__atomic_store_n(&e->cycles_last, arch_clock_cycles(), __ATOMIC_RELAXED);
+		WRITE_ONCE(e->cycles_last, arch_clock_cycles());
 		e->active = true;
 		nmi_slot_set(e, true);
 	}
@@ -368,7 +379,7 @@ int perf_source_init(struct perf_event *e)
 	 * to do while no cycles event is active. */
 	static bool nmi_installed;
 	if (!__atomic_exchange_n(&nmi_installed, true, __ATOMIC_RELAXED) && nmi_register(perf_nmi)) {
-		__atomic_store_n(&nmi_installed, false, __ATOMIC_RELAXED);
+		WRITE_ONCE(nmi_installed, false);
 		return -ENOMEM;         /* the NMI handler table is full */
 	}
 	if (is_clock(e)) {
@@ -492,7 +503,7 @@ static void tracepoint_hit(struct trap_frame *f, u64 id_any, u64 id_one, const u
 	trap_capture_kernel(&kregs);
 	struct tp_hit h = { id_any, id_one, false, false, &s, raw, &kregs };
 	/* Programs first: one returning 0 silences its tracepoint's events. */
-	if (__atomic_load_n(&perf_bpf_nr_attached, __ATOMIC_RELAXED)) {
+	if (READ_ONCE(perf_bpf_nr_attached)) {
 		bool enter = id_any == RT_TP_RAW_SYSCALLS_SYS_ENTER;
 		struct bpf_tp_ctx c = {
 			.nr = (s64)payload[0], .args = enter ? payload + 1 : NULL,
@@ -535,7 +546,9 @@ void perf_tick(void)
 			 * here can only follow it. */
 			perf_output_throttle(e, false);
 			e->tick_samples = 0;
-			__atomic_store_n(&e->throttled, false, __ATOMIC_RELEASE);
+			/* After the UNTHROTTLE record: pairs with the READ_ONCE
+			 * in overflow(), which an NMI here may run. */
+			smp_store_release(&e->throttled, false);
 			if (is_clock(e))
 				ktimer_arm(&e->hrtimer, clock_ns() + clock_period(e));
 		}

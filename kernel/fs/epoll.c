@@ -19,22 +19,9 @@
 #include <kernel/signal.h>
 #include <kernel/syscall.h>
 #include <kernel/usermem.h>
+#include <linux/eventpoll.h>
 
-#define EPOLL_CLOEXEC 02000000
-#define EPOLL_CTL_ADD 1
-#define EPOLL_CTL_DEL 2
-#define EPOLL_CTL_MOD 3
-#define EPOLLEXCLUSIVE (1u << 28)
-#define EPOLLWAKEUP    (1u << 29)
-#define EPOLLONESHOT   (1u << 30)
-#define EPOLLET        (1u << 31)
 #define EP_MAX_EVENTS  (0x7fffffff / 12)
-
-/* x86_64 packs struct epoll_event: 12 bytes. */
-struct epoll_event_u {
-	u32 events;
-	u64 data;
-} __packed;
 
 struct ep_item {
 	struct list_node node;
@@ -61,7 +48,7 @@ static struct eventpoll *ep_of(struct file *f)
 
 struct ep_scan {
 	struct eventpoll *ep;
-	struct epoll_event_u *out;
+	struct epoll_event *out;
 	int max;
 	bool consume;           /* an epoll_wait (not just a poll of the set) */
 };
@@ -168,7 +155,7 @@ SYSCALL_DEFINE(epoll_create)
 SYSCALL_DEFINE(epoll_ctl)
 {
 	int epfd = (int)a0, op = (int)a1, fd = (int)a2;
-	struct epoll_event_u ev = { 0 };
+	struct epoll_event ev = { 0 };
 	if (op != EPOLL_CTL_DEL && copy_from_user(&ev, a3, sizeof(ev)))
 		return -EFAULT;
 	struct file *epf = fd_get(epfd);
@@ -241,7 +228,7 @@ static long ep_wait(int epfd, u64 uevents, int maxevents, u64 deadline)
 {
 	if (maxevents <= 0 || maxevents > EP_MAX_EVENTS)
 		return -EINVAL;
-	if (!user_range_ok(uevents, (u64)maxevents * sizeof(struct epoll_event_u)))
+	if (!user_range_ok(uevents, (u64)maxevents * sizeof(struct epoll_event)))
 		return -EFAULT;
 	struct file *epf = fd_get(epfd);
 	if (!epf)
@@ -252,7 +239,7 @@ static long ep_wait(int epfd, u64 uevents, int maxevents, u64 deadline)
 		return -EINVAL;
 	}
 	int cap = MIN(maxevents, 64);
-	struct epoll_event_u *out = kmalloc(cap * sizeof(*out));
+	struct epoll_event *out = kmalloc(cap * sizeof(*out));
 	long rc = -ENOMEM;
 	if (out) {
 		struct ep_scan s = { .ep = ep, .out = out, .max = cap, .consume = true };

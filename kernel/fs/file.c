@@ -82,8 +82,6 @@ void fd_close_all(void)
 
 /* mmap of a file descriptor: the file decides (perf buffers, BPF rings). */
 long file_mmap(int fd, struct mm *mm, u64 addr, u64 len, unsigned prot, u64 flags, bool fixed,
-	       u64 off);
-long file_mmap(int fd, struct mm *mm, u64 addr, u64 len, unsigned prot, u64 flags, bool fixed,
 	       u64 off)
 {
 	struct file *f = fd_get(fd);

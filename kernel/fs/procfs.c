@@ -14,6 +14,7 @@
 #include <kernel/percpu.h>
 #include <kernel/syscall.h>
 #include <kernel/usermem.h>
+#include <kernel/arch/entry.h>
 
 #define AT_FDCWD (-100)
 #define O_ACCMODE 3

@@ -26,13 +26,7 @@
 #include <kernel/proc.h>
 #include <kernel/signal.h>
 #include <kernel/syscall.h>
-
-#define PROT_READ  1
-#define PROT_WRITE 2
-#define PROT_EXEC  4
-#define PROT_SEM   8
-#define PROT_GROWSDOWN 0x01000000
-#define PROT_GROWSUP   0x02000000
+#include <linux/mman.h>
 
 static unsigned prot_to_vm(u64 prot)
 {
@@ -339,15 +333,6 @@ int mm_write(struct mm *mm, u64 addr, const void *src, size_t len)
 
 /* --- system calls --------------------------------------------------------- */
 
-#define MAP_SHARED          0x01
-#define MAP_PRIVATE         0x02
-#define MAP_SHARED_VALIDATE 0x03
-#define MAP_TYPE            0x0f
-#define MAP_FIXED           0x10
-#define MAP_ANONYMOUS       0x20
-#define MAP_POPULATE        0x8000
-#define MAP_FIXED_NOREPLACE 0x100000
-
 static struct mm *cur_mm(void)
 {
 	return current_proc()->mm;
@@ -376,8 +361,6 @@ static long place_mapping(struct mm *mm, u64 addr, u64 len, u64 flags)
 }
 
 struct file;
-long file_mmap(int fd, struct mm *mm, u64 addr, u64 len, unsigned prot, u64 flags,
-	       bool fixed, u64 off);
 
 long mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
 {
@@ -539,13 +522,6 @@ long mm_mprotect(u64 addr, u64 len, u64 prot)
 	return rc;
 }
 
-#define MADV_NORMAL     0
-#define MADV_RANDOM     1
-#define MADV_SEQUENTIAL 2
-#define MADV_WILLNEED   3
-#define MADV_DONTNEED   4
-#define MADV_FREE       8
-
 static bool advice_known(int a)
 {
 	switch (a) {
@@ -623,9 +599,6 @@ long mm_brk(u64 addr)
 	release_closed(closed);
 	return rc;
 }
-
-#define MREMAP_MAYMOVE 1
-#define MREMAP_FIXED   2
 
 /* Map frame pa at va with pte flags fl, which may be 0 (PROT_NONE: the
  * frame stays recorded but inaccessible, as mprotect leaves it). */

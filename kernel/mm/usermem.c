@@ -12,10 +12,8 @@
 #include <kernel/perf.h>
 #include <kernel/proc.h>
 #include <kernel/usermem.h>
+#include <kernel/arch/uaccess.h>
 
-extern u64 arch_copy_user(void *dst, const void *src, u64 n);
-extern u64 arch_clear_user(void *dst, u64 n);
-bool arch_user_read_nofault(u64 uaddr, void *dst, size_t n);
 
 bool user_range_ok(u64 addr, u64 len)
 {

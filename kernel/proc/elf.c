@@ -9,6 +9,7 @@
 #include <kernel/heap.h>
 #include <kernel/mm.h>
 #include <kernel/pmm.h>
+#include <kernel/arch/cpu.h>
 
 #define PT_LOAD 1
 #define PT_INTERP 3
@@ -151,8 +152,6 @@ long elf_load(struct mm *mm, const void *image, size_t size, struct elf_info *in
 #define AT_RANDOM 25
 #define AT_EXECFN 31
 
-u64 arch_random_u64(void);
-u32 arch_hwcap(void);
 
 /* Build the initial stack:
  *   [rsp] argc, argv[0..argc-1], NULL, envp[...], NULL, auxv pairs, AT_NULL

@@ -6,6 +6,7 @@
  * never miss a waiter that saw the old value. The word is read with the
  * non-faulting reader under the lock (the page was faulted in just before
  * by an ordinary read). */
+#include <arch/barrier.h>
 #include <lib/errno.h>
 #include <kernel/clock.h>
 #include <kernel/futex.h>
@@ -55,13 +56,13 @@ static u64 key_hash(struct mm *mm, u64 addr)
 
 static struct bucket *bucket_of(struct mm *mm, u64 addr)
 {
-	if (!__atomic_load_n(&buckets_ready, __ATOMIC_ACQUIRE)) {
+	if (!smp_load_acquire(&buckets_ready)) {
 		/* First use (single-threaded boot ordering makes this safe). */
 		for (int i = 0; i < NBUCKETS; i++) {
 			spin_lock_init(&buckets[i].lock, "futex");
 			list_init(&buckets[i].list);
 		}
-		__atomic_store_n(&buckets_ready, true, __ATOMIC_RELEASE);
+		smp_store_release(&buckets_ready, true);
 	}
 	return &buckets[key_hash(mm, addr)];
 }

@@ -4,7 +4,6 @@
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <arch/trap.h>
-#include <kernel/arch.h>
 #include <kernel/console.h>
 #include <kernel/elf.h>
 #include <kernel/file.h>
@@ -16,12 +15,13 @@
 #include <kernel/proc.h>
 #include <kernel/syscall.h>
 #include <kernel/usermem.h>
+#include <kernel/arch/irq.h>
+#include <kernel/arch/thread.h>
 
 static spinlock_t procs_lock = SPINLOCK_INIT("procs");
 static struct list_node all_procs = LIST_INIT(all_procs);
 static int nr_procs;
 
-void arch_user_frame_init(struct trap_frame *f, u64 entry, u64 sp);
 
 int proc_count(void)
 {
@@ -243,7 +243,7 @@ SYSCALL_DEFINE(clone)
 	if (!t)
 		return -ENOMEM;
 	/* The registers hold the caller's live user FPU/SSE state. */
-	__asm__ __volatile__("fxsave64 %0" : "=m"(t->fpu));
+	arch_fpu_save_live(t);
 	t->fs_base = (flags & CLONE_SETTLS) ? tls : self->fs_base;
 	t->gs_base = self->gs_base;
 	t->sig_blocked = self->sig_blocked;

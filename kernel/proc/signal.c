@@ -8,6 +8,7 @@
 #include <kernel/signal.h>
 #include <kernel/syscall.h>
 #include <kernel/usermem.h>
+#include <kernel/arch/thread.h>
 
 #define UNBLOCKABLE (SIGMASK(SIGKILL) | SIGMASK(SIGSTOP))
 

@@ -2,12 +2,13 @@
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <arch/trap.h>
-#include <kernel/arch.h>
 #include <kernel/clock.h>
 #include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <kernel/syscall.h>
 #include <kernel/usermem.h>
+#include <kernel/arch/cpu.h>
+#include <kernel/arch/thread.h>
 
 SYSCALL_DEFINE(getpid) { return current_proc()->pid; }
 SYSCALL_DEFINE(gettid) { return current_thread()->tid; }
@@ -83,8 +84,6 @@ SYSCALL_DEFINE(get_robust_list)
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
 
-void arch_set_user_fs(u64 base);
-void arch_set_user_gs(u64 base);
 
 SYSCALL_DEFINE(arch_prctl)
 {
@@ -283,7 +282,6 @@ SYSCALL_DEFINE(getrusage)
 #define GRND_RANDOM   2
 #define GRND_INSECURE 4
 
-u64 arch_random_u64(void);
 
 SYSCALL_DEFINE(getrandom)
 {

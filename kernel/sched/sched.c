@@ -9,7 +9,6 @@
  * again once it is off the CPU. */
 #include <lib/errno.h>
 #include <arch/irqflags.h>
-#include <kernel/arch.h>
 #include <kernel/clock.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
@@ -18,6 +17,8 @@
 #include <kernel/ktimer.h>
 #include <kernel/perf.h>
 #include <kernel/signal.h>
+#include <kernel/arch/irq.h>
+#include <kernel/arch/thread.h>
 
 #define SLICE_TICKS 10
 

@@ -2,6 +2,7 @@
  * a guard page below, so an overflow faults instead of corrupting memory.
  * A dead thread is freed by the next thread to run on its CPU, once it is
  * certainly off its own stack (sched_finish_switch). */
+#include <arch/barrier.h>
 #include <lib/string.h>
 #include <arch/mmu.h>
 #include <arch/preempt.h>
@@ -9,11 +10,13 @@
 #include <kernel/heap.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
-#include <kernel/arch.h>
 #include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <kernel/thread.h>
 #include <kernel/vm.h>
+#include <kernel/arch/cpu.h>
+#include <kernel/arch/entry.h>
+#include <kernel/arch/thread.h>
 
 static int next_tid = 1;
 static int live_threads;
@@ -42,17 +45,15 @@ void thread_dump(void)
 }
 static struct thread boot_idle_thread;
 
-void kthread_entry(void);
 
-int thread_alloc_tid(void);
-int thread_alloc_tid(void)
+static int thread_alloc_tid(void)
 {
 	return __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
 }
 
 int thread_count(void)
 {
-	return __atomic_load_n(&live_threads, __ATOMIC_RELAXED);
+	return READ_ONCE(live_threads);
 }
 
 static struct thread *thread_alloc(const char *name)
@@ -174,7 +175,7 @@ static struct thread *reaper;
 
 void thread_reap(struct thread *t)
 {
-	struct thread *head = __atomic_load_n(&reap_list, __ATOMIC_RELAXED);
+	struct thread *head = READ_ONCE(reap_list);
 	do {
 		t->run_node.next = (struct list_node *)head;
 	} while (!__atomic_compare_exchange_n(&reap_list, &head, t, true, __ATOMIC_RELEASE,

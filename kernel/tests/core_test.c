@@ -7,8 +7,8 @@
 #include <kernel/ktest.h>
 #include <kernel/percpu.h>
 #include <kernel/spinlock.h>
+#include <kernel/arch/entry.h>
 
-void kmain(u32 boot_magic, paddr_t boot_info);
 
 static void test_percpu_through_gs(struct ktest *t)
 {

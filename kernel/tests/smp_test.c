@@ -3,12 +3,12 @@
 #include <arch/irqflags.h>
 #include <arch/preempt.h>
 #include <arch/mmu.h>
-#include <kernel/arch.h>
 #include <kernel/clock.h>
 #include <kernel/ktest.h>
 #include <kernel/percpu.h>
 #include <kernel/smp.h>
 #include <kernel/vm.h>
+#include <kernel/arch/cpu.h>
 
 static void where_am_i(void *arg)
 {

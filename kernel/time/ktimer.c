@@ -73,7 +73,7 @@ void ktimer_arm(struct ktimer *t, u64 expires_ns)
 bool ktimer_cancel(struct ktimer *t)
 {
 	bool was = detach(t);
-	while (__atomic_load_n(&t->running, __ATOMIC_ACQUIRE))
+	while (smp_load_acquire(&t->running))
 		cpu_relax();
 	return was;
 }
@@ -97,9 +97,9 @@ u64 timers_run_expired(void)
 		list_del(&t->node);
 		t->cpu = -1;
 		/* Run without the lock so the callback may re-arm or wake. */
-		__atomic_store_n(&t->running, true, __ATOMIC_RELAXED);
+		WRITE_ONCE(t->running, true);
 		spin_unlock_irqrestore(&b->lock, f);
 		t->fn(t);
-		__atomic_store_n(&t->running, false, __ATOMIC_RELEASE);
+		smp_store_release(&t->running, false);
 	}
 }

@@ -1,14 +1,15 @@
 /* Clocks and the periodic tick. */
-#include <kernel/arch.h>
 #include <kernel/clock.h>
 #include <kernel/console.h>
+#include <arch/barrier.h>
 #include <kernel/percpu.h>
 #include <kernel/ktimer.h>
 #include <kernel/perf.h>
 #include <kernel/timer_internal.h>
 #include <kernel/sched.h>
+#include <kernel/arch/clock.h>
+#include <kernel/arch/entry.h>
 
-void timer_interrupt(void);
 
 u64 clock_ns(void)
 {
@@ -24,7 +25,7 @@ void clock_delay_ns(u64 ns)
 {
 	u64 t0 = clock_ns();
 	while (clock_ns() - t0 < ns)
-		__asm__ __volatile__("pause");
+		cpu_relax();
 }
 
 /* Each CPU's timer is one-shot, programmed for the earlier of its next

@@ -3,12 +3,12 @@
  * inside its own); input comes from the serial port, polled at each tick. */
 #include <lib/errno.h>
 #include <lib/string.h>
-#include <kernel/arch.h>
 #include <kernel/console.h>
 #include <kernel/file.h>
 #include <kernel/printk.h>
 #include <kernel/proc.h>
 #include <kernel/usermem.h>
+#include <kernel/arch/cpu.h>
 
 #define TIOCGWINSZ 0x5413
 #define TCGETS     0x5401

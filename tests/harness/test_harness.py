@@ -551,6 +551,30 @@ def test_runner_repeat_counts_failures_per_line():
         t.close()
 
 
+def test_check_decls_rejects_prototypes_in_c_files():
+    # The build's check (scripts/check_decls.py): a prototype inside a .c
+    # file fails it, with file and line; static forward declarations and
+    # definitions do not.
+    t = Tmp()
+    try:
+        bad, good = t.path("bad.c"), t.path("good.c")
+        with open(bad, "w") as f:
+            f.write("/* x */\n#include <a.h>\nint x;\n"
+                    "long file_mmap(int fd,\n\t       u64 off);\nvoid f(void) { }\n")
+        with open(good, "w") as f:
+            f.write("static void g(void);\nint y = 3;\nvoid (*hook)(int);\n"
+                    "static void g(void) { }\nvoid h(void) { g(); }\n")
+        tool = os.path.join(ROOT, "scripts", "check_decls.py")
+        p = subprocess.run([sys.executable, tool, bad, good], capture_output=True, text=True)
+        eq(p.returncode, 1, p.stdout)
+        assert re.search(r"bad\.c:4: file_mmap is declared here", p.stdout), p.stdout
+        assert "good.c" not in p.stdout, p.stdout
+        p = subprocess.run([sys.executable, tool, good], capture_output=True, text=True)
+        eq(p.returncode, 0, p.stdout)
+    finally:
+        t.close()
+
+
 def test_runner_only_list_and_plan_errors():
     t = Tmp()
     try:
@@ -674,6 +698,7 @@ SUITES = [
         test_runner_kills_term_ignoring_child, test_runner_cleans_up_after_normal_exit,
         test_runner_ctrl_c_stops_children,
         test_runner_runs_in_parallel, test_runner_repeat_counts_failures_per_line,
+        test_check_decls_rejects_prototypes_in_c_files,
         test_runner_only_list_and_plan_errors,
         test_runner_boot_with_fake_qemu, test_real_qemu_stub_kernel]),
 ]

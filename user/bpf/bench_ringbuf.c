@@ -96,7 +96,7 @@ static struct result run(int nprod, int perf, long wakeup)
 		if (!ca.pb)
 			goto out;
 	} else {
-		map = ring_map(RB_SIZE);
+		map = ringbuf_new(RB_SIZE);
 		ca.rb = ring_buffer__new(map, rb_cb, NULL, NULL);
 		pfd = attach_handler(RT_HANDLER_BENCH_RB, &map, 1, RT_TP_SYS_ENTER_GETPGID);
 		if (!ca.rb)

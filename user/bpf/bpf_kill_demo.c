@@ -1,4 +1,4 @@
-/* Demo of issue E, flow 2: this program writes samples into a user ring
+/* Demo of the BPF rings, flow 2: this program writes samples into a user ring
  * buffer with user_ring_buffer__reserve/submit; at every kill() exit the
  * built-in handler "rt_kill_drain" drains them and, per sample, writes a
  * {pid, comm, cookie} record into a kernel ring, which this program reads

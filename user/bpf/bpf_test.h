@@ -6,7 +6,7 @@
  * bpf-linux-progs): Linux's answers are the specification. What differs
  * between the two kernels is hidden here:
  *
- *   tp_id(name)         a tracepoint id: Ringtail's fixed ids, tracefs on Linux
+ *   tp_id(group, name)  a tracepoint id (perf_test.h)
  *   load_handler(...)   Ringtail: a built-in handler by name; Linux: a
  *                       do-nothing tracepoint program (r0 = 0; exit) with
  *                       the same name and fd_array, so attach and info
@@ -34,8 +34,8 @@
 #include <bpf/libbpf.h>
 #include "ktap.h"
 #include "rt_user.h"
+#include "perf_test.h"
 
-#define PG 4096UL
 #define SYS_BPF 321
 #define EBADFD_ 77              /* Linux's errno for a bad fd in OBJ_GET_INFO */
 #define ENOTSUPP_ 524           /* Linux's kernel-internal "not supported" */
@@ -53,29 +53,6 @@
 static inline long sys_bpf(long cmd, const void *attr, unsigned long size)
 {
 	return RSYS(SYS_BPF, cmd, attr, size);
-}
-
-static inline int perf_open(struct perf_event_attr *a, int pid, int cpu, int group,
-			    unsigned long flags)
-{
-	a->size = sizeof(*a);
-	return (int)RSYS(SYS_perf_event_open, a, pid, cpu, group, flags);
-}
-
-static inline int ncpus(void)
-{
-	cpu_set_t s;
-	if (sched_getaffinity(0, sizeof(s), &s))
-		return 1;
-	return CPU_COUNT(&s);
-}
-
-static inline int pin_to(int cpu)
-{
-	cpu_set_t s;
-	CPU_ZERO(&s);
-	CPU_SET(cpu, &s);
-	return sched_setaffinity(0, sizeof(s), &s);
 }
 
 /* The affinity the program started with (save_affinity() in main). */
@@ -99,12 +76,12 @@ static inline double ms_since(uint64_t t0)
 	return (double)(now_ns(CLOCK_MONOTONIC) - t0) / 1e6;
 }
 
-static inline int ring_map(int size)
+static inline int ringbuf_new(int size)
 {
 	return bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rt_test", 0, 0, (__u32)size, NULL);
 }
 
-static inline int user_ring_map(int size)
+static inline int user_ringbuf_new(int size)
 {
 	return bpf_map_create(BPF_MAP_TYPE_USER_RINGBUF, "rt_test", 0, 0, (__u32)size, NULL);
 }
@@ -112,38 +89,6 @@ static inline int user_ring_map(int size)
 static inline int perf_array_map(int n)
 {
 	return bpf_map_create(BPF_MAP_TYPE_PERF_EVENT_ARRAY, "rt_test", 4, 4, (__u32)n, NULL);
-}
-
-/* The id of tracepoint group:name (e.g. "syscalls", "sys_enter_unlinkat"),
- * or -1 if unknown. */
-static inline int tp_id(const char *group, const char *name)
-{
-	if (on_ringtail()) {
-		if (!strcmp(name, "sys_enter_unlinkat"))
-			return RT_TP_SYS_ENTER_UNLINKAT;
-		if (!strcmp(name, "sys_enter_getpid"))
-			return RT_TP_SYS_ENTER_GETPID;
-		if (!strcmp(name, "sys_enter_getpgid"))
-			return RT_TP_SYS_ENTER_GETPGID;
-		if (!strcmp(name, "sys_exit_kill"))
-			return RT_TP_SYS_EXIT_KILL;
-		return -1;
-	}
-	static const char *roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	for (unsigned i = 0; i < 2; i++) {
-		char path[256], buf[32];
-		snprintf(path, sizeof(path), "%s/events/%s/%s/id", roots[i], group, name);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		long n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0) {
-			buf[n] = 0;
-			return atoi(buf);
-		}
-	}
-	return -1;
 }
 
 /* --- Linux: programs assembled by hand (no compiler for BPF here) -------- */
@@ -208,6 +153,7 @@ static inline int attach_prog(int prog, int tp)
 {
 	struct perf_event_attr a;
 	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
 	a.type = PERF_TYPE_TRACEPOINT;
 	a.config = (__u64)tp;
 	a.sample_period = 1;

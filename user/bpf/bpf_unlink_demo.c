@@ -1,4 +1,4 @@
-/* Demo of issue E, flow 1: the built-in handler "rt_unlink_log" logs every
+/* Demo of the BPF rings, flow 1: the built-in handler "rt_unlink_log" logs every
  * unlinkat() into a BPF ring buffer; this program reads the records with
  * ring_buffer__new/ring_buffer__poll and prints them. Exits 0 when it got
  * one record for each of its own N unlinkat calls (argv[1], default 5). */

@@ -12,8 +12,9 @@ USER_GROUPS += bpftests
 bpftests_DIR := user/bpf
 bpftests_PROGS := test_bpf_maps test_bpf_mmap test_bpf_flows bench_ringbuf
 bpftests_CFLAGS := -Wno-unused-parameter -Wno-sign-compare -D_GNU_SOURCE $(BPF_USER_INC)
+bpftests_COMMON := user/lib/perf_test.c
 bpftests_LIBS := $(LIBBPF_A)
-bpftests_DEPS := $(BPF_USER_DEPS)
+bpftests_DEPS := $(BPF_USER_DEPS) $(PERF_TEST_DEPS)
 bpftests_LINUX := 1
 bpftests_LINUX_SRCS = $(libbpf_SRCS)
 

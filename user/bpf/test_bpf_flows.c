@@ -65,7 +65,7 @@ static int unlink_flow_open(struct unlink_flow *f, int size)
 	memset(f, 0, sizeof(*f));
 	f->pfd = -1;
 	log_reset();
-	f->map = ring_map(size);
+	f->map = ringbuf_new(size);
 	if (!EXPECT_GE(f->map, 0))
 		return -1;
 	f->pfd = attach_handler(RT_HANDLER_UNLINK_LOG, &f->map, 1, RT_TP_SYS_ENTER_UNLINKAT);
@@ -406,8 +406,8 @@ static int kill_flow_open(struct kill_flow *f, int in_size, int out_size, int wi
 	memset(f, 0, sizeof(*f));
 	memset(&kl, 0, sizeof(kl));
 	f->pfd = -1;
-	f->in = user_ring_map(in_size);
-	f->out = ring_map(out_size);
+	f->in = user_ringbuf_new(in_size);
+	f->out = ringbuf_new(out_size);
 	if (!EXPECT_GE(f->in, 0) || !EXPECT_GE(f->out, 0))
 		return -1;
 	int maps[2] = { f->in, f->out };
@@ -1057,7 +1057,7 @@ static void mpsc_run(int ring_size, int expect_drops)
 	mpsc_n = mpsc_bad = 0;
 	for (int i = 0; i < MPSC_T; i++)
 		mpsc_last[i] = -1;
-	int map = ring_map(ring_size);
+	int map = ringbuf_new(ring_size);
 	int pfd = attach_handler(RT_HANDLER_UNLINK_LOG, &map, 1, RT_TP_SYS_ENTER_UNLINKAT);
 	struct ring_buffer *rb = ring_buffer__new(map, mpsc_cb, NULL, NULL);
 	if (!EXPECT_GE(map, 0) || !EXPECT_GE(pfd, 0) || !EXPECT_TRUE(rb != NULL))

@@ -252,7 +252,7 @@ static void t_cmd_tail(void)
 	buf[100] = 1;
 	EXPECT_ERRNO(sys_bpf(BPF_MAP_CREATE, buf, sizeof(buf)), EINVAL);
 
-	int ring = ring_map(PG);
+	int ring = ringbuf_new(PG);
 	int arr = perf_array_map(4);
 	if (!EXPECT_GE(ring, 0) || !EXPECT_GE(arr, 0))
 		return;
@@ -308,7 +308,7 @@ static void t_map_info(void)
 	a = map_attr(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 3, 0);
 	strcpy(a.map_name, "info_arr");
 	int fd2 = (int)sys_bpf(BPF_MAP_CREATE, &a, sizeof(a));
-	int fd3 = user_ring_map(PG);
+	int fd3 = user_ringbuf_new(PG);
 	if (!EXPECT_GE(fd, 0) || !EXPECT_GE(fd2, 0) || !EXPECT_GE(fd3, 0))
 		return;
 	struct bpf_map_info i1, i2, i3;
@@ -358,7 +358,7 @@ static void t_map_info(void)
 
 static void t_info_len(void)
 {
-	int fd = ring_map(PG);
+	int fd = ringbuf_new(PG);
 	if (!EXPECT_GE(fd, 0))
 		return;
 	unsigned char buf[sizeof(struct bpf_map_info) + 64];
@@ -427,6 +427,7 @@ static void t_info_bad_fd(void)
 	/* A perf event fd is not a bpf object either. */
 	struct perf_event_attr pa;
 	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
 	pa.type = PERF_TYPE_SOFTWARE;
 	pa.config = PERF_COUNT_SW_DUMMY;
 	int pfd = perf_open(&pa, 0, -1, -1, 0);
@@ -439,7 +440,7 @@ static void t_info_bad_fd(void)
 
 static void t_prog_info(void)
 {
-	int ring = ring_map(PG);
+	int ring = ringbuf_new(PG);
 	if (!EXPECT_GE(ring, 0))
 		return;
 	int prog = load_handler(RT_HANDLER_UNLINK_LOG, &ring, 1);
@@ -494,7 +495,7 @@ static void t_prog_info(void)
 static void t_prog_run_cnt(void)
 {
 	RINGTAIL_ONLY();
-	int ring = ring_map(4 * PG);
+	int ring = ringbuf_new(4 * PG);
 	int prog = load_handler(RT_HANDLER_UNLINK_LOG, &ring, 1);
 	if (!EXPECT_GE(ring, 0) || !EXPECT_GE(prog, 0))
 		return;
@@ -538,6 +539,7 @@ static int bpf_output_event(int cpu, int inherit)
 {
 	struct perf_event_attr pa;
 	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
 	pa.type = PERF_TYPE_SOFTWARE;
 	pa.config = PERF_COUNT_SW_BPF_OUTPUT;
 	pa.sample_type = PERF_SAMPLE_RAW;
@@ -553,7 +555,7 @@ static void t_perf_array_elems(void)
 	int arr = perf_array_map(4);
 	int ev = bpf_output_event(0, 0);
 	int inh = bpf_output_event(0, 1);
-	int ring = ring_map(PG);
+	int ring = ringbuf_new(PG);
 	int p[2];
 	if (!EXPECT_GE(arr, 0) || !EXPECT_GE(ev, 0) || !EXPECT_GE(inh, 0) || !EXPECT_GE(ring, 0) ||
 	    !EXPECT_EQ(other_fds(p), 0))
@@ -611,7 +613,7 @@ static void t_map_access_flags(void)
 	int wo = (int)sys_bpf(BPF_MAP_CREATE, &a, sizeof(a));
 	a = map_attr(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 2, BPF_F_RDONLY | BPF_F_WRONLY);
 	EXPECT_ERRNO(try_create(&a), EINVAL);
-	int arr = perf_array_map(2), ring = ring_map(PG);
+	int arr = perf_array_map(2), ring = ringbuf_new(PG);
 	int ev = bpf_output_event(0, 0);
 	if (!EXPECT_GE(ro, 0) || !EXPECT_GE(wo, 0) || !EXPECT_GE(arr, 0) || !EXPECT_GE(ring, 0) ||
 	    !EXPECT_GE(ev, 0))
@@ -643,7 +645,7 @@ static void t_map_access_flags(void)
 /* What map and program fds do with ordinary file calls. */
 static void t_fd_ops(void)
 {
-	int ring = ring_map(PG), arr = perf_array_map(2);
+	int ring = ringbuf_new(PG), arr = perf_array_map(2);
 	int prog = load_handler(RT_HANDLER_UNLINK_LOG, &ring, 1);
 	if (!EXPECT_GE(ring, 0) || !EXPECT_GE(arr, 0) || !EXPECT_GE(prog, 0))
 		return;
@@ -675,7 +677,7 @@ static void t_fd_ops(void)
 /* Rings have no keys (key_size 0): a key pointer is EINVAL. */
 static void t_ring_elems(void)
 {
-	int fds[2] = { ring_map(PG), user_ring_map(PG) };
+	int fds[2] = { ringbuf_new(PG), user_ringbuf_new(PG) };
 	__u64 key = 0, val = 0;
 	for (int i = 0; i < 2; i++) {
 		if (!EXPECT_GE(fds[i], 0))
@@ -703,7 +705,7 @@ static long load(union bpf_attr *a)
 
 static void t_prog_load_ok(void)
 {
-	int ring = ring_map(PG), uring = user_ring_map(PG), arr = perf_array_map(4);
+	int ring = ringbuf_new(PG), uring = user_ringbuf_new(PG), arr = perf_array_map(4);
 	if (!EXPECT_GE(ring, 0) || !EXPECT_GE(uring, 0) || !EXPECT_GE(arr, 0))
 		return;
 	union bpf_attr a;
@@ -743,7 +745,7 @@ static void t_prog_load_ok(void)
 /* Errnos that mean the same on Linux. */
 static void t_prog_load_errors(void)
 {
-	int ring = ring_map(PG), p[2];
+	int ring = ringbuf_new(PG), p[2];
 	if (!EXPECT_GE(ring, 0) || !EXPECT_EQ(other_fds(p), 0))
 		return;
 	union bpf_attr a;
@@ -783,7 +785,7 @@ static void t_prog_load_errors(void)
 static void t_prog_load_handlers(void)
 {
 	RINGTAIL_ONLY();
-	int ring = ring_map(PG), uring = user_ring_map(PG), arr = perf_array_map(4);
+	int ring = ringbuf_new(PG), uring = user_ringbuf_new(PG), arr = perf_array_map(4);
 	if (!EXPECT_GE(ring, 0) || !EXPECT_GE(uring, 0) || !EXPECT_GE(arr, 0))
 		return;
 	union bpf_attr a;
@@ -837,6 +839,7 @@ static int tp_event(int tp)
 {
 	struct perf_event_attr pa;
 	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
 	pa.type = PERF_TYPE_TRACEPOINT;
 	pa.config = (__u64)tp;
 	pa.sample_period = 1;
@@ -850,7 +853,7 @@ static void t_set_bpf(void)
 		KTAP_SKIP("no tracefs");
 		return;
 	}
-	int ring = ring_map(PG), p[2];
+	int ring = ringbuf_new(PG), p[2];
 	if (!EXPECT_GE(ring, 0) || !EXPECT_EQ(other_fds(p), 0))
 		return;
 	int prog = load_handler(RT_HANDLER_UNLINK_LOG, &ring, 1);
@@ -861,6 +864,7 @@ static void t_set_bpf(void)
 	/* A software event takes no tracepoint program. */
 	struct perf_event_attr pa;
 	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
 	pa.type = PERF_TYPE_SOFTWARE;
 	pa.config = PERF_COUNT_SW_CPU_CLOCK;
 	pa.sample_period = 1000000;
@@ -883,6 +887,7 @@ static void t_set_bpf(void)
 	 * tracepoint already runs (Linux: bpf_prog_array_compare, EEXIST). */
 	struct perf_event_attr ta;
 	memset(&ta, 0, sizeof(ta));
+	ta.size = sizeof(ta);
 	ta.type = PERF_TYPE_TRACEPOINT;
 	ta.config = (__u64)tp;
 	ta.sample_period = 1;

@@ -49,7 +49,7 @@ static int fault_write(volatile void *p)
  * cannot grow or become executable. */
 static void t_kern_consumer_page(void)
 {
-	int fd = ring_map(SIZE);
+	int fd = ringbuf_new(SIZE);
 	if (!EXPECT_GE(fd, 0))
 		return;
 	unsigned long *cons = map_at(fd, 0, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
@@ -85,7 +85,7 @@ static void t_kern_consumer_page(void)
 
 static void t_kern_ro_parts(void)
 {
-	int fd = ring_map(SIZE);
+	int fd = ringbuf_new(SIZE);
 	if (!EXPECT_GE(fd, 0))
 		return;
 	/* Writable: only exactly the consumer page. */
@@ -133,7 +133,7 @@ static void t_kern_ro_parts(void)
 
 static void t_kern_bad_maps(void)
 {
-	int fd = ring_map(SIZE);
+	int fd = ringbuf_new(SIZE);
 	if (!EXPECT_GE(fd, 0))
 		return;
 	EXPECT_EQ(map_err(fd, 0, 1, PROT_READ | PROT_WRITE, MAP_PRIVATE), EINVAL);
@@ -157,7 +157,7 @@ static void t_kern_bad_maps(void)
  * PROT_NONE mapping can later be made readable, never writable. */
 static void t_kern_lengths(void)
 {
-	int fd = ring_map(SIZE);
+	int fd = ringbuf_new(SIZE);
 	if (!EXPECT_GE(fd, 0))
 		return;
 	unsigned char *c = mmap(NULL, 100, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -200,7 +200,7 @@ static void consume_all(unsigned long *cons, const unsigned long *prod)
  * data+SIZE+i, so a record that wraps reads contiguously. */
 static void t_kern_data_twice(void)
 {
-	int fd = ring_map(SIZE);
+	int fd = ringbuf_new(SIZE);
 	struct producer pr;
 	if (!EXPECT_GE(fd, 0) || !EXPECT_EQ(producer_init(&pr, fd), 0))
 		return;
@@ -263,7 +263,7 @@ static int count_cb(void *ctx, void *data, size_t size)
 
 static void t_kern_partial_munmap(void)
 {
-	int fd = ring_map(SIZE);
+	int fd = ringbuf_new(SIZE);
 	struct producer pr;
 	if (!EXPECT_GE(fd, 0) || !EXPECT_EQ(producer_init(&pr, fd), 0))
 		return;
@@ -299,7 +299,7 @@ static void t_kern_partial_munmap(void)
 /* A mapping keeps the map alive after its fd is closed. */
 static void t_close_fd_keeps_mapping(void)
 {
-	int fd = ring_map(SIZE);
+	int fd = ringbuf_new(SIZE);
 	struct producer pr;
 	if (!EXPECT_GE(fd, 0) || !EXPECT_EQ(producer_init(&pr, fd), 0))
 		return;
@@ -321,7 +321,7 @@ static void t_close_fd_keeps_mapping(void)
 	EXPECT_EQ(*cons, 4ul * pr.rec);
 	munmap(cons, PG);
 	/* A mapping made from a map with no fd left, through a user ring. */
-	int u = user_ring_map(PG);
+	int u = user_ringbuf_new(PG);
 	if (!EXPECT_GE(u, 0))
 		return;
 	unsigned char *up = map_at(u, 1, 3, PROT_READ | PROT_WRITE, MAP_SHARED);
@@ -337,7 +337,7 @@ static void t_close_fd_keeps_mapping(void)
 
 static void t_user_ring_maps(void)
 {
-	int fd = user_ring_map(SIZE);
+	int fd = user_ringbuf_new(SIZE);
 	if (!EXPECT_GE(fd, 0))
 		return;
 	/* consumer_pos is the kernel's: read-only. */
@@ -393,7 +393,7 @@ static int poll_now(int fd, short events)
 
 static void t_poll_kernel_ring(void)
 {
-	int fd = ring_map(SIZE);
+	int fd = ringbuf_new(SIZE);
 	struct producer pr;
 	if (!EXPECT_GE(fd, 0) || !EXPECT_EQ(producer_init(&pr, fd), 0))
 		return;
@@ -430,14 +430,14 @@ static void t_poll_kernel_ring(void)
 
 static int kill_drain_attach(int uring, int *out_ring)
 {
-	*out_ring = ring_map(16 * PG);
+	*out_ring = ringbuf_new(16 * PG);
 	int maps[2] = { uring, *out_ring };
 	return attach_handler(RT_HANDLER_KILL_DRAIN, maps, 2, RT_TP_SYS_EXIT_KILL);
 }
 
 static void t_poll_user_ring(void)
 {
-	int fd = user_ring_map(PG);
+	int fd = user_ringbuf_new(PG);
 	if (!EXPECT_GE(fd, 0))
 		return;
 	struct user_ring_buffer *ur = user_ring_buffer__new(fd, NULL);

@@ -3,7 +3,7 @@
  * PERF_COUNT_SW_BPF_OUTPUT event per online CPU, PERF_SAMPLE_RAW, its fd
  * stored in the BPF_MAP_TYPE_PERF_EVENT_ARRAY at key = CPU, page_cnt + 1
  * pages mapped (the control page, then the data). Records are read with
- * lib/perf_reader.c, the reader of the perf ring buffer (issue B). */
+ * lib/perf_reader.c, the reader of the perf ring buffer. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>

@@ -98,11 +98,11 @@ int ringbuf_process_ring(struct ring *r, size_t n)
 	}
 	do {
 		progress = false;
-		/* (C): the headers below producer_pos are written. */
+		/* (RC): the headers below producer_pos are written. */
 		prod = load_acquire(r->producer_pos);
 		while (cons < prod) {
 			__u32 *hdr = (__u32 *)(r->data + (cons & r->mask));
-			/* (F): the sample is complete once BUSY is clear. */
+			/* (RF): the sample is complete once BUSY is clear. */
 			__u32 len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
 
 			if (len & BUSY)
@@ -113,13 +113,13 @@ int ringbuf_process_ring(struct ring *r, size_t n)
 				int err = r->sample_cb(r->ctx, hdr + 2, len);
 
 				if (err < 0) {
-					/* (D), counting this record as consumed. */
+					/* (RD), counting this record as consumed. */
 					store_release(r->consumer_pos, cons);
 					return err;
 				}
 				cnt++;
 			}
-			/* (D): done with the bytes; the kernel may reuse them. */
+			/* (RD): done with the bytes; the kernel may reuse them. */
 			store_release(r->consumer_pos, cons);
 			if ((size_t)cnt >= n)
 				goto out;
@@ -379,7 +379,7 @@ void *user_ring_buffer__reserve(struct user_ring_buffer *rb, __u32 size)
 
 	if (size & (BUSY | DISCARD))
 		return err_ptr(E2BIG);   /* the top two bits are the flags */
-	/* (I): the kernel has finished reading what it gave back. */
+	/* (RI): the kernel has finished reading what it gave back. */
 	cons = load_acquire(rb->consumer_pos);
 	prod = load_acquire(rb->producer_pos);   /* ours: only we write it */
 	total = rec_bytes(size);
@@ -391,7 +391,7 @@ void *user_ring_buffer__reserve(struct user_ring_buffer *rb, __u32 size)
 	hdr = (__u32 *)(rb->data + (prod & rb->mask));
 	hdr[0] = size | BUSY;
 	hdr[1] = 0;
-	/* (G): the BUSY header before the producer_pos covering it. */
+	/* (RG): the BUSY header before the producer_pos covering it. */
 	store_release(rb->producer_pos, prod + total);
 	return hdr + 2;
 }
@@ -405,7 +405,7 @@ static void user_ringbuf_commit(struct user_ring_buffer *rb, void *sample, bool 
 
 	if (discard)
 		len |= DISCARD;
-	/* (H): the sample bytes before the cleared BUSY bit. */
+	/* (RH): the sample bytes before the cleared BUSY bit. */
 	__atomic_exchange_n(hdr, len, __ATOMIC_ACQ_REL);
 }
 

@@ -12,10 +12,9 @@
  * is the least disturbed one). `make run PROG=build/user/bench_syscall`;
  * on Linux run it as root with tracefs mounted.
  */
-#define _GNU_SOURCE
 #include <stdio.h>
 #include <time.h>
-#include "perf_util.h"
+#include "perf_test.h"
 
 #define CALLS 100000
 #define ROUNDS 5

@@ -22,7 +22,6 @@
  * other than the syscall ones, and events on other processes. Everywhere:
  * sigtrap (would kill us), SIGIO is ignored (random FIOSETOWN-like state).
  */
-#define _GNU_SOURCE
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "ktap.h"
-#include "perf_util.h"
+#include "perf_test.h"
 
 #define DEFAULT_SEED 0x706572665f667a7aULL    /* "perf_fzz" */
 #define DEFAULT_CALLS 100000

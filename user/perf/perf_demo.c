@@ -8,7 +8,6 @@
  * All events go into ONE buffer (PERF_EVENT_IOC_SET_OUTPUT), read with the
  * project's lib/perf_reader while they are written.
  */
-#define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -17,7 +16,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
-#include "perf_util.h"
+#include "perf_test.h"
 
 #define SECONDS 2
 #define MS 1000000ULL

@@ -10,14 +10,13 @@
  * an event on a thread that already exited; a thread blocked in poll() on
  * a perf fd; and a buffer with a pending LOST count.
  */
-#define _GNU_SOURCE
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <time.h>
 #include <unistd.h>
 #include "ktap.h"
-#include "perf_util.h"
+#include "perf_test.h"
 
 static long open_sw(u64 config, u64 period, int backward)
 {

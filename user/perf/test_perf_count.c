@@ -8,13 +8,12 @@
  * page) are kernel-mode faults: exclude_user counts them, exclude_kernel
  * does not. Clocks are checked against CLOCK_MONOTONIC with wide bounds.
  */
-#define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
 #include <time.h>
 #include <unistd.h>
 #include "ktap.h"
-#include "perf_util.h"
+#include "perf_test.h"
 
 #define MS 1000000ULL
 

@@ -13,11 +13,10 @@
  *  - the mapping keeps the event alive after close(fd); after the last
  *    munmap a new mmap gets a new, empty buffer.
  */
-#define _GNU_SOURCE
 #include <signal.h>
 #include <unistd.h>
 #include "ktap.h"
-#include "perf_util.h"
+#include "perf_test.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 #define BUS_ADRERR_ 2

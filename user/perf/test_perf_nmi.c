@@ -25,13 +25,12 @@
  * the throttle is checked against its budget per tick, read from the
  * samples' own timestamps, not against how fast the task ran.
  */
-#define _GNU_SOURCE
 #include <poll.h>
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 #include "ktap.h"
-#include "perf_util.h"
+#include "perf_test.h"
 
 #define MS 1000000ULL
 #define NCALLS 20000

@@ -7,14 +7,13 @@
  * is ENOENT there). Only results are compared, never printed, so the KTAP
  * output is the same on both systems.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "ktap.h"
-#include "perf_util.h"
+#include "perf_test.h"
 
 enum ptr_kind { P_ATTR, P_NULL, P_KERNEL, P_UNMAPPED, P_STRADDLE, P_SIZE_STRADDLE, P_BIG,
 		P_READONLY };

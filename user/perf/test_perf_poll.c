@@ -12,7 +12,6 @@
  *    wakeup says nothing, even with unread data;
  *  - no buffer, or a target thread that has exited: POLLHUP at once.
  */
-#define _GNU_SOURCE
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -20,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "ktap.h"
-#include "perf_util.h"
+#include "perf_test.h"
 
 #define MS 1000000ULL
 

@@ -10,12 +10,11 @@
  * nothing but counts lost; a mapping with no data pages drops silently
  * (lost stays 0); backward rings count data_head down from 0.
  */
-#define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
 #include "ktap.h"
-#include "perf_util.h"
+#include "perf_test.h"
 
 #define ST (PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_ADDR | PERF_SAMPLE_ID)
 #define RECSZ 40

@@ -15,13 +15,12 @@
  *  - cpu-clock/task-clock in freq mode use the fixed period 1e9/freq; a
  *    period below 10 us is reported as given but the timer runs at 10 us.
  */
-#define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
 #include <time.h>
 #include <unistd.h>
 #include "ktap.h"
-#include "perf_util.h"
+#include "perf_test.h"
 
 #define MS 1000000ULL
 #define KERNEL_MIN 0xffff800000000000ULL

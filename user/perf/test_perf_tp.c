@@ -17,10 +17,9 @@
  * Tracepoint ids come from tracefs on Linux, <ringtail/tracepoints.h> on
  * Ringtail (tp_id()); without tracefs every case is skipped.
  */
-#define _GNU_SOURCE
 #include <unistd.h>
 #include "ktap.h"
-#include "perf_util.h"
+#include "perf_test.h"
 
 #define KERNEL_MIN 0xffff800000000000ULL
 #define PR_GET_DUMPABLE_ 3

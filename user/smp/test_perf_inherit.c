@@ -3,14 +3,13 @@
  *
  * The workload is exact: every getppid() is one hit of
  * syscalls:sys_enter_getppid, so counts can be asserted to the unit. */
-#define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
 #include <stdatomic.h>
 #include <sys/ioctl.h>
 #include "ktap.h"
-#include "perf_util.h"
+#include "perf_test.h"
 
 #define CALLS 50
 

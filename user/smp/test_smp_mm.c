@@ -6,7 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include "ktap.h"
-#include "smp_util.h"
+#include "perf_test.h"
 
 #define MAXC 8
 

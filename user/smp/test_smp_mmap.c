@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <linux/bpf.h>
 #include "ktap.h"
-#include "smp_util.h"
+#include "perf_test.h"
 
 #define MAXC 8
 #define ROUNDS 150
@@ -25,13 +25,19 @@ struct worker {
 
 static volatile int start;
 
-static void failed(struct worker *w, long *counter, const char *what)
+/* err: the failed call's -errno (raw syscalls), or 0 to take errno. */
+static void failed_err(struct worker *w, long *counter, const char *what, long err)
 {
 	if (!w->first_what) {
 		w->first_what = what;
-		w->first_errno = errno;
+		w->first_errno = err ? -err : errno;
 	}
 	(*counter)++;
+}
+
+static void failed(struct worker *w, long *counter, const char *what)
+{
+	failed_err(w, counter, what, 0);
 }
 
 static int ringbuf_create(void)
@@ -47,16 +53,17 @@ static void perf_round(struct worker *w)
 {
 	struct perf_event_attr a;
 	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
 	a.type = PERF_TYPE_SOFTWARE;
 	a.config = PERF_COUNT_SW_DUMMY;
 	a.disabled = 1;
-	int fd = perf_open(&a, 0, -1, -1, 0);
+	long fd = perf_open(&a, 0, -1, -1, 0);
 	if (fd < 0) {
-		failed(w, &w->perf_fail, "perf_event_open");
+		failed_err(w, &w->perf_fail, "perf_event_open", fd);
 		return;
 	}
 	size_t len = (1 + PERF_PAGES) * 4096;
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, 0);
 	if (p == MAP_FAILED) {
 		failed(w, &w->perf_fail, "mmap of a perf ring");
 	} else {
@@ -66,7 +73,7 @@ static void perf_round(struct worker *w)
 		if (munmap(p, len))
 			failed(w, &w->perf_fail, "munmap of a perf ring");
 	}
-	close(fd);
+	close((int)fd);
 }
 
 static void bpf_round(struct worker *w)

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "ktap.h"
-#include "smp_util.h"
+#include "perf_test.h"
 
 #define CALLS 60000
 #define PAGES 16
@@ -111,6 +111,7 @@ static void t_nmi_stress_exact_accounting(void)
 	struct perf_event_attr a;
 	int fd[3];
 	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
 	a.type = PERF_TYPE_TRACEPOINT;
 	a.config = RT_TP_SYS_ENTER_GETPGID;
 	a.sample_period = 1;
@@ -119,6 +120,7 @@ static void t_nmi_stress_exact_accounting(void)
 	a.wakeup_events = 1;
 	fd[0] = perf_open(&a, writer_tid, -1, -1, 0);
 	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
 	a.type = PERF_TYPE_SOFTWARE;
 	a.config = PERF_COUNT_SW_CPU_CLOCK;
 	a.sample_period = 50000;
@@ -132,7 +134,7 @@ static void t_nmi_stress_exact_accounting(void)
 	if (!EXPECT_GE(fd[0], 0) || !EXPECT_GE(fd[1], 0) || !EXPECT_GE(fd[2], 0))
 		return;
 	static struct ring g;
-	if (!EXPECT_EQ(ring_map(&g, fd[0], PAGES), 0))
+	if (!EXPECT_EQ(ring_map(&g, fd[0], PAGES, 0), 0))
 		return;
 	EXPECT_EQ(ioctl(fd[1], PERF_EVENT_IOC_SET_OUTPUT, fd[0]), 0);
 	EXPECT_EQ(ioctl(fd[2], PERF_EVENT_IOC_SET_OUTPUT, fd[0]), 0);
@@ -143,18 +145,18 @@ static void t_nmi_stress_exact_accounting(void)
 	go = 1;
 	for (;;) {
 		int done = writer_done;
-		perf_reader_begin(&g.r);
-		unsigned long long head = g.r.head;
+		perf_reader_begin(&g.rd);
+		unsigned long long head = g.rd.head;
 		if (head < st.max_head_seen)
 			st.head_backwards++;
 		st.max_head_seen = head;
 		const struct perf_event_header *h;
-		while ((h = perf_reader_next(&g.r)))
+		while ((h = perf_reader_next(&g.rd)))
 			account(&st, h);
-		if (g.r.error)
+		if (g.rd.error)
 			st.bad++;
-		perf_reader_consume(&g.r);
-		if (done && g.r.head == ((struct perf_event_mmap_page *)g.map)->data_head)
+		perf_reader_consume(&g.rd);
+		if (done && g.rd.head == ((struct perf_event_mmap_page *)g.base)->data_head)
 			break;
 	}
 	pthread_join(th, NULL);
@@ -164,11 +166,11 @@ static void t_nmi_stress_exact_accounting(void)
 		EXPECT_EQ(read(fd[i], &c[i], sizeof(c[i])), (long)sizeof(c[i]));
 	}
 	/* Drain what the disable left behind (a last LOST record). */
-	perf_reader_begin(&g.r);
+	perf_reader_begin(&g.rd);
 	const struct perf_event_header *h;
-	while ((h = perf_reader_next(&g.r)))
+	while ((h = perf_reader_next(&g.rd)))
 		account(&st, h);
-	perf_reader_consume(&g.r);
+	perf_reader_consume(&g.rd);
 
 	EXPECT_EQ(st.bad, 0);
 	EXPECT_EQ(st.head_backwards, 0);

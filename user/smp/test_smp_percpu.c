@@ -5,7 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include "ktap.h"
-#include "smp_util.h"
+#include "perf_test.h"
 
 #define MAXC 8
 
@@ -37,12 +37,13 @@ static void t_one_buffer_per_cpu(void)
 	for (int c = 0; c < n; c++) {
 		struct perf_event_attr a;
 		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
 		a.type = PERF_TYPE_TRACEPOINT;
 		a.config = RT_TP_SYS_ENTER_GETPPID;
 		a.sample_period = 1;
 		a.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_CPU | PERF_SAMPLE_ID;
 		fd[c] = perf_open(&a, -1, c, -1, 0);
-		if (!EXPECT_GE(fd[c], 0) || !EXPECT_EQ(ring_map(&g[c], fd[c], 64), 0))
+		if (!EXPECT_GE(fd[c], 0) || !EXPECT_EQ(ring_map(&g[c], fd[c], 64, 0), 0))
 			return;
 		calls_on[c] = 500 + 137 * c;
 	}
@@ -56,10 +57,10 @@ static void t_one_buffer_per_cpu(void)
 		unsigned long long count = 0;
 		EXPECT_EQ(read(fd[c], &count, 8), 8);
 		EXPECT_EQ(count, calls_on[c]);
-		perf_reader_begin(&g[c].r);
+		perf_reader_begin(&g[c].rd);
 		const struct perf_event_header *h;
 		long samples = 0, wrong_cpu = 0;
-		while ((h = perf_reader_next(&g[c].r))) {
+		while ((h = perf_reader_next(&g[c].rd))) {
 			if (h->type != PERF_RECORD_SAMPLE)
 				continue;
 			const unsigned long long *w = (const void *)(h + 1);
@@ -68,7 +69,7 @@ static void t_one_buffer_per_cpu(void)
 				wrong_cpu++;
 			samples++;
 		}
-		perf_reader_consume(&g[c].r);
+		perf_reader_consume(&g[c].rd);
 		EXPECT_EQ(samples, calls_on[c]);
 		EXPECT_EQ(wrong_cpu, 0);
 		close(fd[c]);

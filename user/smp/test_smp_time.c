@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "ktap.h"
-#include "smp_util.h"
+#include "perf_test.h"
 
 #define ROUNDS 300
 
@@ -47,12 +47,13 @@ static void t_samples_merge_in_happens_before_order(void)
 	for (int c = 0; c < 2; c++) {
 		struct perf_event_attr a;
 		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
 		a.type = PERF_TYPE_TRACEPOINT;
 		a.config = RT_TP_SYS_ENTER_GETPPID;
 		a.sample_period = 1;
 		a.sample_type = PERF_SAMPLE_TIME | PERF_SAMPLE_CPU;
 		fd[c] = perf_open(&a, -1, c, -1, 0);
-		if (!EXPECT_GE(fd[c], 0) || !EXPECT_EQ(ring_map(&g[c], fd[c], 64), 0))
+		if (!EXPECT_GE(fd[c], 0) || !EXPECT_EQ(ring_map(&g[c], fd[c], 64, 0), 0))
 			return;
 	}
 	pthread_t th[2];
@@ -63,9 +64,9 @@ static void t_samples_merge_in_happens_before_order(void)
 	static struct mark m[2 * ROUNDS + 8];
 	int n = 0;
 	for (int c = 0; c < 2; c++) {
-		perf_reader_begin(&g[c].r);
+		perf_reader_begin(&g[c].rd);
 		const struct perf_event_header *h;
-		while ((h = perf_reader_next(&g[c].r)) && n < 2 * ROUNDS + 8) {
+		while ((h = perf_reader_next(&g[c].rd)) && n < 2 * ROUNDS + 8) {
 			if (h->type != PERF_RECORD_SAMPLE)
 				continue;
 			const unsigned long long *w = (const void *)(h + 1);
@@ -73,7 +74,7 @@ static void t_samples_merge_in_happens_before_order(void)
 			m[n].cpu = (int)(unsigned)w[1];
 			n++;
 		}
-		perf_reader_consume(&g[c].r);
+		perf_reader_consume(&g[c].rd);
 		close(fd[c]);
 		ring_unmap(&g[c]);
 	}

@@ -4,7 +4,6 @@
 #include <arch/irqflags.h>
 #include <arch/trap.h>
 #include <arch/x86.h>
-#include <kernel/arch.h>
 #include <kernel/clock.h>
 #include <kernel/irq_work.h>
 #include <kernel/ksyms.h>
@@ -12,6 +11,12 @@
 #include <kernel/nmi.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
+#include <arch/x86/apic.h>
+#include <arch/x86/cpu.h>
+#include <arch/x86/tsc.h>
+#include <kernel/arch/clock.h>
+#include <kernel/arch/cpu.h>
+#include <kernel/arch/irq.h>
 
 /* klog text printed since `from` contains `needle`? */
 static bool klog_has(u64 from, const char *needle)
@@ -123,13 +128,9 @@ static int nmi_suite_init(void)
 	return nmi_register(test_nmi_handler);
 }
 
-/* Implemented in arch/x86_64/tests/nmi_regs.asm: fills 14 registers with
+/* nmi_regs_probe (arch/x86_64/tests/nmi_regs.asm) fills 14 registers with
  * patterns, fires a self-NMI through the ICR, spins, and stores the
  * registers to out[] afterwards. */
-extern void nmi_regs_probe(u64 *out, volatile u32 *icr_lo);
-extern char nmi_regs_probe_end[];
-extern volatile u32 *lapic_icr_lo_for_tests(u32 dest_apic_id);
-
 static void test_nmi_returns_intact(struct ktest *t)
 {
 	u64 out[14];
@@ -206,7 +207,6 @@ KTEST_SUITE_ORDER(nmi, 21, nmi_cases, nmi_suite_init);
 
 /* --- clocks and timer ---------------------------------------------- */
 
-u64 pit_measure_ns_for_tests(u32 ms);
 
 static void test_clock_monotonic(struct ktest *t)
 {

@@ -15,7 +15,7 @@
  *                         each producer hands the space back every 32
  *                         records by writing consumer_pos = producer_pos
  *                         (as a consumer that skips would)
- *   pb_1p_mrec_s          one producer into a perf buffer (issue B's core,
+ *   pb_1p_mrec_s          one producer into a perf buffer (the perf ring core,
  *                         kernel/events/ring_buffer.c), read by
  *                         lib/perf_reader.c: Linux's "pb" comparison
  * A run lasts RUN_MS; the best of three is printed. On a host with fewer

@@ -7,7 +7,6 @@
 #include "bpf_uapi_expand.h"
 
 /* What Debian's 6.1 header predates, for test_bpf_uapi.c. */
-long long bpf_uapi_newer(const char *name);
 long long bpf_uapi_newer(const char *name)
 {
 #define N(nm, v) if (!__builtin_strcmp(name, nm)) return (long long)(v)

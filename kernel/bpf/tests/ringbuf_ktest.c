@@ -41,7 +41,6 @@
 #include <lib/string.h>
 #include <arch/barrier.h>
 #include <arch/preempt.h>
-#include <kernel/arch.h>
 #include <kernel/clock.h>
 #include <kernel/heap.h>
 #include <kernel/ksyms.h>
@@ -53,9 +52,9 @@
 #include <kernel/thread.h>
 #include <kernel/vm.h>
 #include <arch/trap.h>
+#include <kernel/arch/irq.h>
+#include <kernel/arch/perf.h>
 #include "../bpf.h"
-
-void arch_perf_nmi_source(u32 hz);   /* arch/x86_64/ioapic.c */
 
 #define RB_FLAG_BITS (BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT)
 #define MAXP (2 * MAX_CPUS)           /* producers: threads, then NMIs (by CPU) */
@@ -326,7 +325,7 @@ static void producer_main(void *arg)
 {
 	struct prod *p = arg;
 	struct stress *s = &S;
-	while (!__atomic_load_n(&s->go, __ATOMIC_ACQUIRE))
+	while (!smp_load_acquire(&s->go))
 		sched_yield();
 	for (u32 i = 0; i < s->nrec; i++) {
 		if ((i & 63) == 0 && clock_ns() > s->stop_at)
@@ -513,11 +512,11 @@ static void run_stress(struct ktest *t, bool overwrite, u32 ring_size, u64 run_n
 		arch_perf_nmi_source(PIT_NMI_HZ);
 		u64 t0 = clock_ns();
 		s->stop_at = t0 + run_ns;
-		__atomic_store_n(&s->go, 1, __ATOMIC_RELEASE);
+		smp_store_release(&s->go, 1);
 		u64 next_nmi = t0;
 		unsigned int idle = 0;
 		bool broken = false;
-		while (__atomic_load_n(&s->threads_done, __ATOMIC_ACQUIRE) < s->nthreads) {
+		while (smp_load_acquire(&s->threads_done) < s->nthreads) {
 			long n = consume(t, s);
 			if (n < 0) {
 				broken = true;
@@ -556,7 +555,7 @@ static void run_stress(struct ktest *t, bool overwrite, u32 ring_size, u64 run_n
 		if (broken) {
 			/* Let the producers finish before the ring goes away. */
 			s->stop_at = 0;
-			while (__atomic_load_n(&s->threads_done, __ATOMIC_ACQUIRE) < s->nthreads)
+			while (smp_load_acquire(&s->threads_done) < s->nthreads)
 				sched_yield();
 		} else {
 			while (consume(t, s) > 0)
@@ -700,13 +699,13 @@ static void ur_put(struct bpf_ringbuf *rb, unsigned long pos, u32 len, u8 fill)
 	 * header must not overwrite the samples before it. */
 	for (u32 i = 0; n <= UR_SIZE - 8 && i < n; i++)
 		data[(pos + 8 + i) & rb->mask] = (u8)(fill + i);
-	__atomic_store_n(&hdr[0], len, __ATOMIC_RELEASE);
+	smp_store_release(&hdr[0], len);
 }
 
 static void ur_set(struct bpf_ringbuf *rb, unsigned long cons, unsigned long prod)
 {
 	WRITE_ONCE(*bpf_ringbuf_consumer(rb), cons);
-	__atomic_store_n(&bpf_ringbuf_producer(rb)->producer_pos, prod, __ATOMIC_RELEASE);
+	smp_store_release(&bpf_ringbuf_producer(rb)->producer_pos, prod);
 }
 
 struct mutator {
@@ -741,8 +740,8 @@ static void ur_mutate(struct bpf_ringbuf *rb, struct rng *r)
 	len |= (u32)rng_below(r, 4) << 30;                          /* BUSY / DISCARD */
 	unsigned long at = cons + 8 * rng_below(r, 4);
 	u32 *hdr = (u32 *)(bpf_ringbuf_data(rb) + (at & rb->mask));
-	__atomic_store_n(&hdr[0], len, __ATOMIC_RELEASE);
-	__atomic_store_n(&bpf_ringbuf_producer(rb)->producer_pos, prod, __ATOMIC_RELEASE);
+	smp_store_release(&hdr[0], len);
+	smp_store_release(&bpf_ringbuf_producer(rb)->producer_pos, prod);
 }
 
 static void mutator_main(void *arg)
@@ -750,13 +749,13 @@ static void mutator_main(void *arg)
 	struct mutator *mu = arg;
 	struct rng r;
 	rng_seed(&r, 0x686f7374ull);
-	while (!__atomic_load_n(&mu->stop, __ATOMIC_ACQUIRE)) {
+	while (!smp_load_acquire(&mu->stop)) {
 		ur_mutate(mu->rb, &r);
 		mu->writes++;
 		if ((mu->writes & 255) == 0)
 			sched_yield();
 	}
-	__atomic_store_n(&mu->done, 1, __ATOMIC_RELEASE);
+	smp_store_release(&mu->done, 1);
 }
 
 static void test_user_ring_hostile(struct ktest *t)
@@ -871,8 +870,8 @@ static void test_user_ring_hostile(struct ktest *t)
 		if ((drains & 63) == 0)
 			sched_yield();
 	}
-	__atomic_store_n(&mu.stop, 1, __ATOMIC_RELEASE);
-	while (!__atomic_load_n(&mu.done, __ATOMIC_ACQUIRE))
+	smp_store_release(&mu.stop, 1);
+	while (!smp_load_acquire(&mu.done))
 		sched_yield();
 	KT_EXPECT_EQ(t, n_other, 0);
 	KT_EXPECT_EQ(t, c.bad, 0);
@@ -901,14 +900,14 @@ static void waker_main(void *arg)
 	while (list_empty(&w->m->wait.waiters) ||
 	       READ_ONCE(w->sleeper->state) != THREAD_BLOCKED) {
 		if (clock_ns() - t0 > 3 * NSEC_PER_SEC) {
-			__atomic_store_n(&w->state, 2, __ATOMIC_RELEASE);
+			smp_store_release(&w->state, 2);
 			return;
 		}
 		sched_yield();
 	}
 	wake_nmi.cpu = this_cpu_id();
 	arch_send_nmi(this_cpu_id());
-	__atomic_store_n(&w->state, 1, __ATOMIC_RELEASE);
+	smp_store_release(&w->state, 1);
 }
 
 static void wake_case(struct ktest *t, struct bpf_map *m, u64 flags, bool expect_wake)
@@ -942,7 +941,7 @@ static void wake_case(struct ktest *t, struct bpf_map *m, u64 flags, bool expect
 			break;
 	}
 	u64 waited = clock_ns() - t0;
-	while (!__atomic_load_n(&wk.state, __ATOMIC_ACQUIRE))
+	while (!smp_load_acquire(&wk.state))
 		sched_yield();
 	KT_EXPECT_EQ(t, wk.state, 1);
 	u64 tw = clock_ns();

@@ -121,6 +121,23 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
+/* Sleep a moment for the kicker's signals. TSan (libsanitizer of GCC 12,
+ * before LLVM PR 138599) can leave every signal blocked on a thread after
+ * it delivers one it had deferred (seen in /proc: SigBlk all ones, SIGUSR1
+ * and SIGUSR2 pending, the producer waiting here for good), so the wait
+ * puts this thread's own mask back each time; without TSan that is a
+ * no-op. Sleeping, because TSan delivers signals only in calls it
+ * intercepts. */
+static void wait_for_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	nanosleep(&(struct timespec){ .tv_nsec = 1000 }, NULL);
+}
+
 static void *producer(void *arg)
 {
 	int p = (int)(long)arg, w = p * 3;
@@ -142,10 +159,9 @@ static void *producer(void *arg)
 		else if (drops[w] == before)
 			streak = 0;
 	}
-	/* Enough interrupts must have come (TSan delivers signals only in
-	 * calls it intercepts, hence the sleep). */
+	/* Enough interrupts must have come. */
 	while (attempts[w + 1] < MIN_SIGNALED || attempts[w + 2] < MIN_SIGNALED)
-		nanosleep(&(struct timespec){ .tv_nsec = 1000 }, NULL);
+		wait_for_signals();
 	__atomic_store_n(&prod_done[p], 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&kick_stop, __ATOMIC_ACQUIRE))
 		nanosleep(&(struct timespec){ .tv_nsec = 1000 }, NULL);
@@ -204,14 +220,12 @@ static void take(const u64 *words, u32 size)
  * like a seqlock reader: a scan that raced with a producer reusing the
  * space reads garbage and then fails its cmpxchg, so its result is never
  * used (ringbuf.c, "Space"). TSan cannot know that. */
-const char *__tsan_default_suppressions(void);
 const char *__tsan_default_suppressions(void)
 {
 	return "race:rb_advance_pending\nrace:rb_advance_overwrite\n";
 }
 /* Enough history to find those frames again (else "failed to restore
  * the stack" and the suppression cannot match). */
-const char *__tsan_default_options(void);
 const char *__tsan_default_options(void) { return "history_size=7"; }
 #endif
 
@@ -222,7 +236,7 @@ static void *consumer(void *arg)
 
 	for (;;) {
 		bool last = __atomic_load_n(&writers_done, __ATOMIC_ACQUIRE);
-		/* (C) of ringbuf.c */
+		/* (RC) of ringbuf.c */
 		unsigned long prod = __atomic_load_n(&v.prod->producer_pos, __ATOMIC_ACQUIRE);
 		bool got = false;
 
@@ -231,7 +245,7 @@ static void *consumer(void *arg)
 		last_prod = prod;
 		while (cons < prod) {
 			u32 *hdr = (u32 *)(v.data + (cons & mask));
-			u32 len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);   /* (F) */
+			u32 len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);   /* (RF) */
 
 			if (len & BPF_RINGBUF_BUSY_BIT) {
 				busy_waits++;
@@ -240,7 +254,7 @@ static void *consumer(void *arg)
 			if (!(len & BPF_RINGBUF_DISCARD_BIT))
 				take((const u64 *)(hdr + 2), len);
 			cons += ALIGN_UP((len & ~BPF_RINGBUF_DISCARD_BIT) + 8, 8);
-			__atomic_store_n(v.cons, cons, __ATOMIC_RELEASE);   /* (D) */
+			__atomic_store_n(v.cons, cons, __ATOMIC_RELEASE);   /* (RD) */
 			got = true;
 		}
 		if (last && !got && cons == prod)
@@ -272,17 +286,7 @@ static void run(struct ktest *t, u32 size, bool overwrite)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART;
-	/* ThreadSanitizer before LLVM's fix for nested signal handlers (PR
-	 * 138599, 2025; Debian 12's GCC 12 predates it) restores the wrong
-	 * signal mask when a handler interrupts a handler, leaving every
-	 * signal blocked on that thread for good: the producer then waits
-	 * forever for its interrupts. Under TSan the two handlers therefore
-	 * do not nest; writers still nest inside the producer's records (and
-	 * handler-in-handler nesting is covered by the plain and ASan runs). */
 	sigemptyset(&sa.sa_mask);                /* the NMI may interrupt the IRQ */
-#ifdef __SANITIZE_THREAD__
-	sigaddset(&sa.sa_mask, SIGUSR1);
-#endif
 	sigaction(SIGUSR2, &sa, NULL);
 	sigaddset(&sa.sa_mask, SIGUSR2);         /* but not the other way round */
 	sigaction(SIGUSR1, &sa, NULL);

@@ -11,7 +11,6 @@
 
 #define MAX_ITEMS 512
 static struct uapi_item ours[MAX_ITEMS], sys[MAX_ITEMS];
-long long bpf_uapi_newer(const char *name);
 
 static void test_bpf_uapi_matches_linux(struct ktest *t)
 {

@@ -86,6 +86,23 @@ static bool busy_enter(void)
 
 static void busy_exit(void) { __atomic_fetch_sub(&busy, 1, __ATOMIC_RELEASE); }
 
+/* Sleep a moment for the kicker's signals. TSan (libsanitizer of GCC 12,
+ * before LLVM PR 138599) can leave every signal blocked on a thread after
+ * it delivers one it had deferred (seen in /proc: SigBlk all ones, SIGUSR1
+ * and SIGUSR2 pending, the producer waiting here for good), so the wait
+ * puts this thread's own mask back each time; without TSan that is a
+ * no-op. Sleeping, because TSan delivers signals only in calls it
+ * intercepts. */
+static void wait_for_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	nanosleep(&(struct timespec){ .tv_nsec = 1000 }, NULL);
+}
+
 static void emit(int w)
 {
 	u64 buf[32], seq = attempts[w];
@@ -121,7 +138,7 @@ static void emit(int w)
 		if (!w && forced < FORCED_NESTED) {
 			u64 seen = READ_ONCE(attempts[1]) + READ_ONCE(attempts[2]);
 			while (READ_ONCE(attempts[1]) + READ_ONCE(attempts[2]) == seen)
-				nanosleep(&(struct timespec){ .tv_nsec = 1000 }, NULL);
+				wait_for_signals();
 			forced++;
 		}
 		perf_output_copy(&oh, buf + 2, size - 24);
@@ -159,7 +176,7 @@ static void *producer(void *arg)
 	/* A bound by count, not time: enough interrupts must have come.
 	 * Sleep, because TSan delivers signals only in calls it intercepts. */
 	while (attempts[1] < MIN_NESTED || attempts[2] < MIN_NESTED)
-		nanosleep(&(struct timespec){ .tv_nsec = 1000 }, NULL);
+		wait_for_signals();
 	__atomic_store_n(&producer_done, 1, __ATOMIC_RELEASE);
 	/* Stay alive while the kicker may still signal this thread. */
 	while (!__atomic_load_n(&kicker_stop, __ATOMIC_ACQUIRE))
@@ -368,17 +385,7 @@ static void run(struct ktest *t, unsigned int pages, bool overwrite, bool backwa
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART;
-	/* ThreadSanitizer before LLVM's fix for nested signal handlers (PR
-	 * 138599, 2025; Debian 12's GCC 12 predates it) restores the wrong
-	 * signal mask when a handler interrupts a handler, leaving every
-	 * signal blocked on that thread for good: the producer then waits
-	 * forever for its interrupts. Under TSan the two handlers therefore
-	 * do not nest; writers still nest inside the producer's records (and
-	 * handler-in-handler nesting is covered by the plain and ASan runs). */
 	sigemptyset(&sa.sa_mask);                 /* the NMI may interrupt the IRQ */
-#ifdef __SANITIZE_THREAD__
-	sigaddset(&sa.sa_mask, SIGUSR2);
-#endif
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaddset(&sa.sa_mask, SIGUSR1);          /* but not the other way round */
 	sigaction(SIGUSR2, &sa, NULL);

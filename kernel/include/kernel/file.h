@@ -49,6 +49,9 @@ struct file {
 #define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
 
 struct file *file_alloc(const struct file_ops *ops, void *priv, u32 flags);
+/* mmap of descriptor fd (mm_mmap, mmap_lock held): the file decides. */
+long file_mmap(int fd, struct mm *mm, u64 addr, u64 len, unsigned prot, u64 flags, bool fixed,
+	       u64 off);
 void file_get(struct file *f);
 void file_put(struct file *f);
 

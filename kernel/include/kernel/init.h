@@ -6,6 +6,9 @@ void init_start(void) __attribute__((noreturn));
  * report and the test-mode failure exit work (tests/plans/kernel.plan). */
 void crashtest(const char *what) __attribute__((noreturn));
 
+/* nmistorm=DST[:SRC]: start the cross-CPU NMI stress thread (nmistorm.c). */
+void nmistorm_start(void);
+
 struct boot_module;
 /* A program packed as a boot module, by name; NULL if absent. */
 const struct boot_module *module_find(const char *name);

@@ -3,6 +3,8 @@
 #pragma once
 #include <lib/types.h>
 
+struct file;
+struct perf_event;
 struct thread;
 struct trap_frame;
 
@@ -16,3 +18,5 @@ void perf_thread_exit(struct thread *t);
 /* clone: copy parent's inheritable events into child before it runs;
  * 0 or -ENOMEM. */
 int perf_thread_fork(struct thread *parent, struct thread *child);
+/* The event behind an open perf fd's file, or NULL if it is not one. */
+struct perf_event *perf_event_from_file(struct file *f);

@@ -76,7 +76,4 @@ int signal_send_thread(struct thread *t, int sig, int code, u64 addr);
 /* On the way back to user mode: deliver one pending signal (may not
  * return if the default action ends the process). */
 void signal_deliver(struct trap_frame *f);
-/* Arch: build the handler frame / restore it (arch/x86_64/signal.c). */
-int arch_signal_setup_frame(struct trap_frame *f, int sig, const struct k_sigaction *ka,
-			    int code, u64 addr, int pid, u64 old_mask);
-long arch_sys_rt_sigreturn(struct trap_frame *f);
+

@@ -11,7 +11,5 @@
 void smp_call(unsigned int cpu, void (*fn)(void *), void *arg);
 /* Run fn(arg) on every CPU in mask except this one, and wait for all. */
 void smp_call_mask(u64 mask, void (*fn)(void *), void *arg);
-/* Bring up the other CPUs (arch). */
-void smp_boot(void);
 /* Stop every other CPU (panic): they halt with interrupts off. */
 void smp_stop_others(void);

@@ -33,16 +33,16 @@ static inline void spin_lock_raw(spinlock_t *l)
 	if (unlikely(READ_ONCE(l->cpu) == (s32)this_cpu_id()))
 		spinlock_bug(l, "recursive acquisition");
 	u16 ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
+	while (smp_load_acquire(&l->owner) != ticket)
 		cpu_relax();
 	l->cpu = this_cpu_id();
 }
 
 static inline bool spin_trylock_raw(spinlock_t *l)
 {
-	u16 owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+	u16 owner = READ_ONCE(l->owner);
 	u16 expect = owner;
-	if (__atomic_load_n(&l->next, __ATOMIC_RELAXED) != owner)
+	if (READ_ONCE(l->next) != owner)
 		return false;
 	if (!__atomic_compare_exchange_n(&l->next, &expect, (u16)(owner + 1), false,
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
@@ -54,7 +54,7 @@ static inline bool spin_trylock_raw(spinlock_t *l)
 static inline void spin_unlock_raw(spinlock_t *l)
 {
 	l->cpu = -1;
-	__atomic_store_n(&l->owner, (u16)(l->owner + 1), __ATOMIC_RELEASE);
+	smp_store_release(&l->owner, (u16)(l->owner + 1));
 }
 
 static inline irqflags_t spin_lock_irqsave(spinlock_t *l)
@@ -92,6 +92,6 @@ static inline void spin_unlock(spinlock_t *l)
 
 static inline bool spin_is_locked(spinlock_t *l)
 {
-	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) !=
-	       __atomic_load_n(&l->next, __ATOMIC_RELAXED);
+	return READ_ONCE(l->owner) !=
+	       READ_ONCE(l->next);
 }

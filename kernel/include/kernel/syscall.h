@@ -86,7 +86,6 @@ typedef long (*syscall_fn)(u64, u64, u64, u64, u64, u64);
 int syscall_nargs(long nr);
 
 struct trap_frame;
-void syscall_dispatch(struct trap_frame *f);
 /* Work before returning to user mode: reschedule, signals, kill. */
 void exit_to_user(struct trap_frame *f);
 

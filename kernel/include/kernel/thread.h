@@ -80,10 +80,3 @@ void thread_reap(struct thread *t);
 void reaper_start(void);
 int thread_count(void);
 void thread_dump(void);                         /* print every thread */
-
-/* Arch: prepare a new thread's kernel stack so that switch_to lands in
- * thread_start_trampoline, which finishes the switch and then runs kfn or
- * returns to user mode through the frame at the top of the stack. */
-void arch_thread_init_stack(struct thread *t, bool user);
-void arch_switch_to(struct thread *prev, struct thread *next);
-void arch_fpu_init(struct thread *t);

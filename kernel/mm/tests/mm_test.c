@@ -2,11 +2,11 @@
 #include <lib/rand.h>
 #include <lib/string.h>
 #include <arch/mmu.h>
-#include <kernel/arch.h>
 #include <kernel/heap.h>
 #include <kernel/ktest.h>
 #include <kernel/pmm.h>
 #include <kernel/vm.h>
+#include <kernel/arch/cpu.h>
 
 #define NFRAMES 4096
 

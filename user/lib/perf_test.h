@@ -1,4 +1,6 @@
-/* perf_util.h - helpers for Ringtail's perf user programs (user/perf/).
+/* perf_test.h - the helpers every perf test program shares (user/perf,
+ * user/smp, user/bpf): perf_event_open and friends, CPU pinning, the
+ * mapped ring read with the project's reader, record parsing.
  *
  * Every program here is an ordinary Linux program: it runs unchanged on a
  * Linux host (the reference) and on Ringtail. What differs is looked up at
@@ -7,22 +9,26 @@
  *     (tp_id());
  *   - the NMI-driven cycles event exists only on Ringtail (hw_cycles_ok()).
  * Syscalls go through RSYS() so results are the kernel's (-errno), which the
- * EXPECT_ERRNO checks compare directly. Built with perf_util.c and
- * lib/perf_reader.c (user/perf/rules.mk).
+ * EXPECT_ERRNO checks compare directly. Built with perf_test.c and
+ * lib/perf_reader.c.
  */
 #pragma once
 #ifndef _GNU_SOURCE
-#error "define _GNU_SOURCE before any #include (rt_user.h needs REG_RIP)"
+#error "build with -D_GNU_SOURCE (rt_user.h needs REG_RIP, pinning needs cpu_set_t)"
 #endif
 #include <errno.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <lib/types.h>
 #include <arch/barrier.h>
 #include <linux/perf_event.h>
+#include <ringtail/tracepoints.h>
 #include <lib/perf_reader.h>
 #include "rt_user.h"
 
@@ -64,10 +70,32 @@ static inline long perf_close(long fd) { return RSYS(SYS_close, fd); }
 /* read() into n u64 words; returns bytes read or -errno. */
 static inline long perf_read(long fd, u64 *v, size_t n) { return RSYS(SYS_read, fd, v, n * 8); }
 
+/* read() with read_format ID | LOST: value, id, lost. */
+struct count_id_lost {
+	unsigned long long value, id, lost;
+};
+
 /* The counter value (first word of read()), or ~0 on failure. */
 u64 perf_count(long fd);
 /* The event id (PERF_EVENT_IOC_ID), or ~0 on failure. */
 u64 perf_id(long fd);
+
+/* --- CPUs ---------------------------------------------------------------- */
+static inline int ncpus(void)
+{
+	cpu_set_t s;
+	if (sched_getaffinity(0, sizeof(s), &s))
+		return 1;
+	return CPU_COUNT(&s);
+}
+
+static inline int pin_to(int cpu)
+{
+	cpu_set_t s;
+	CPU_ZERO(&s);
+	CPU_SET(cpu, &s);
+	return sched_setaffinity(0, sizeof(s), &s);
+}
 
 /* --- tracepoints --------------------------------------------------------- */
 /* The id of tracepoint group:name (e.g. "syscalls", "sys_enter_getppid"):

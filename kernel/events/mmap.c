@@ -1,24 +1,25 @@
-/* perf buffers: allocation, the user mapping, output redirection
+/* The mapped perf buffer (struct perf_mmap: the ring core plus its pages,
+ * mappings and writers): allocation, the user mapping, output redirection
  * (SET_OUTPUT), poll and wakeups, with Linux 6.18's rules.
  *
  * A buffer is 1 + 2^n frames. Page 0 (the user page) is writable when it
  * was mapped with PROT_WRITE, which also selects normal mode (the kernel
  * respects data_tail); the data pages are always read-only to user space.
  *
- * Lifetime (internal.h, struct perf_rb): the first mmap of an event makes
+ * Lifetime (internal.h, struct perf_mmap): the first mmap of an event makes
  * its buffer; events redirected with SET_OUTPUT write to it too; the last
  * munmap detaches them all and frees it. The mappings hold the owner's
  * file (mm.c), so an event lives, and samples, until its last mapping
  * goes even after close(fd).
  *
- * rb_lock guards e->rb of every event, each buffer's event list and its
- * mapping count. Producers never take it: they read e->rb with interrupts
+ * pm_lock guards e->out of every event, each buffer's event list and its
+ * mapping count. Producers never take it: they read e->out with interrupts
  * off or in NMI context, which is why freeing waits for every CPU
- * (rb_free). */
+ * (pm_free). */
+#include <arch/barrier.h>
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <arch/mmu.h>
-#include <kernel/arch.h>
 #include <kernel/file.h>
 #include <kernel/heap.h>
 #include <kernel/mm.h>
@@ -26,30 +27,27 @@
 #include <kernel/proc.h>
 #include <kernel/smp.h>
 #include "internal.h"
+#include <kernel/arch/perf.h>
+#include <linux/mman.h>
 
-#define MAP_SHARED 0x01
-#define MAP_SHARED_VALIDATE 0x03
-
-void arch_clock_user_params(u32 *time_mult, u16 *time_shift, u64 *time_offset);
-
-static spinlock_t rb_lock = SPINLOCK_INIT("perf-rb");
+static spinlock_t pm_lock = SPINLOCK_INIT("perf-mmap");
 
 /* An event writing to a buffer (its owner or one redirected there): the
  * buffer's wakeups wake the pollers of each, as Linux's rb->event_list. */
-struct perf_rb_link {
+struct perf_mmap_link {
 	struct list_node node;
 	struct perf_event *e;
 };
 
-static void rb_release_memory(struct perf_rb *rb)
+static void pm_release_memory(struct perf_mmap *pm)
 {
-	if (rb->frames)
-		for (unsigned int i = 0; i <= rb->nr_pages; i++)
-			if (rb->frames[i])
-				frame_free(rb->frames[i]);
-	kfree(rb->frames);
-	kfree(rb->data_ptrs);
-	kfree(rb);
+	if (pm->frames)
+		for (unsigned int i = 0; i <= pm->nr_pages; i++)
+			if (pm->frames[i])
+				frame_free(pm->frames[i]);
+	kfree(pm->frames);
+	kfree(pm->data_ptrs);
+	kfree(pm);
 }
 
 static void grace_nop(void *arg)
@@ -57,109 +55,109 @@ static void grace_nop(void *arg)
 	(void)arg;
 }
 
-/* Free a buffer no event points at any more. A producer that read e->rb
+/* Free a buffer no event points at any more. A producer that read e->out
  * before it was cleared may still be writing: producers run with
  * interrupts off or in NMI context, and an NMI holds off interrupts until
  * it returns, so once every other CPU has run our call none is. This CPU
  * is not inside one: we run with interrupts on. Then the wakeup it may
  * have queued has to finish (it only walks the now empty event list). */
-static void rb_free(struct perf_rb *rb)
+static void pm_free(struct perf_mmap *pm)
 {
 	smp_call_mask(~0ull, grace_nop, NULL);
-	irq_work_sync(&rb->wake_work);
-	rb_release_memory(rb);
+	irq_work_sync(&pm->wake_work);
+	pm_release_memory(pm);
 }
 
 /* Runs in ordinary interrupt context after an NMI-safe wakeup: wake the
  * pollers of every event writing here (they poll their own event). */
-static void rb_wake(struct irq_work *w)
+static void pm_wake(struct irq_work *w)
 {
-	struct perf_rb *rb = container_of(w, struct perf_rb, wake_work);
-	irqflags_t f = spin_lock_irqsave(&rb_lock);
+	struct perf_mmap *pm = container_of(w, struct perf_mmap, wake_work);
+	irqflags_t f = spin_lock_irqsave(&pm_lock);
 	struct list_node *pos;
-	list_for_each(pos, &rb->events)
-		waitq_wake_all(&list_entry(pos, struct perf_rb_link, node)->e->wait);
-	spin_unlock_irqrestore(&rb_lock, f);
+	list_for_each(pos, &pm->events)
+		waitq_wake_all(&list_entry(pos, struct perf_mmap_link, node)->e->wait);
+	spin_unlock_irqrestore(&pm_lock, f);
 }
 
 /* Called by the ring buffer core from the outermost writer, maybe in NMI
  * context: record the wakeup (Linux sets rb->poll), defer the rest. */
-static void rb_wakeup(struct perf_buffer *core, void *arg)
+static void pm_wakeup(struct perf_buffer *core, void *arg)
 {
-	struct perf_rb *rb = arg;
+	struct perf_mmap *pm = arg;
 	/* Release, paired with the exchange in perf_poll: a poller that sees
 	 * the bit sees the data_head the writer just published. */
-	__atomic_store_n(&rb->poll, POLLIN | POLLRDNORM, __ATOMIC_RELEASE);
-	irq_work_queue(&rb->wake_work);
+	smp_store_release(&pm->poll, POLLIN | POLLRDNORM);
+	irq_work_queue(&pm->wake_work);
 }
 
-/* rb_lock held. Point e at rb through link (e has no buffer). */
-static void attach_locked(struct perf_event *e, struct perf_rb *rb, struct perf_rb_link *link)
+/* pm_lock held. Point e at pm through link (e has no buffer). */
+static void attach_locked(struct perf_event *e, struct perf_mmap *pm, struct perf_mmap_link *link)
 {
 	link->e = e;
-	list_add_tail(&rb->events, &link->node);
+	list_add_tail(&pm->events, &link->node);
 	/* Release, paired with the load in perf_event_rb: a producer that
 	 * sees the pointer sees the buffer set up. */
-	__atomic_store_n(&e->rb, rb, __ATOMIC_RELEASE);
+	smp_store_release(&e->out, pm);
 }
 
-/* rb_lock held. e stops writing to its buffer; returns its link to free,
+/* pm_lock held. e stops writing to its buffer; returns its link to free,
  * and in *empty the buffer if no event is left on it (to free). */
-static struct perf_rb_link *detach_locked(struct perf_event *e, struct perf_rb **empty)
+static struct perf_mmap_link *detach_locked(struct perf_event *e, struct perf_mmap **empty)
 {
-	struct perf_rb *rb = e->rb;
-	struct perf_rb_link *link = NULL;
+	struct perf_mmap *pm = e->out;
+	struct perf_mmap_link *link = NULL;
 	*empty = NULL;
-	if (!rb)
+	if (!pm)
 		return NULL;
 	struct list_node *pos;
-	list_for_each(pos, &rb->events)
-		if (list_entry(pos, struct perf_rb_link, node)->e == e)
-			link = list_entry(pos, struct perf_rb_link, node);
+	list_for_each(pos, &pm->events)
+		if (list_entry(pos, struct perf_mmap_link, node)->e == e)
+			link = list_entry(pos, struct perf_mmap_link, node);
 	if (link)
 		list_del(&link->node);
-	WRITE_ONCE(e->rb, NULL);
+	WRITE_ONCE(e->out, NULL);
 	/* A poller asleep on e may have missed a wakeup of the old buffer
 	 * (Linux's ring_buffer_attach wakes here too). */
 	waitq_wake_all(&e->wait);
-	if (list_empty(&rb->events))
-		*empty = rb;
+	if (list_empty(&pm->events))
+		*empty = pm;
 	return link;
 }
 
 /* Where e's records go now: its own buffer or its SET_OUTPUT target's
- * (e->rb either way); an inherited copy's go where its original's go. */
-struct perf_rb *perf_event_rb(struct perf_event *e)
+ * (e->out either way); an inherited copy's go where its original's go. */
+struct perf_mmap *perf_event_out(struct perf_event *e)
 {
 	if (e->parent)
 		e = e->parent;
 	/* Pairs with the release in attach_locked; everything producers read
 	 * is reached through this pointer (an address dependency, which no
 	 * CPU Ringtail runs on reorders). */
-	return READ_ONCE(e->rb);
+	return READ_ONCE(e->out);
 }
 
 /* Interrupts are off (the task context's lock is held), so the buffer
- * cannot be freed under us: see rb_free. */
+ * cannot be freed under us: see pm_free. */
 void perf_event_wakeup(struct perf_event *e)
 {
-	struct perf_rb *rb = READ_ONCE(e->rb);
-	if (rb)
-		irq_work_queue(&rb->wake_work);
+	struct perf_mmap *pm = READ_ONCE(e->out);
+	if (pm)
+		irq_work_queue(&pm->wake_work);
 	waitq_wake_all(&e->wait);
 }
 
-void perf_event_detach_rb(struct perf_event *e)
+void perf_event_detach_mmap(struct perf_event *e)
 {
-	struct perf_rb *empty;
-	irqflags_t f = spin_lock_irqsave(&rb_lock);
-	struct perf_rb_link *link = detach_locked(e, &empty);
-	spin_unlock_irqrestore(&rb_lock, f);
+	struct perf_mmap *empty;
+	irqflags_t f = spin_lock_irqsave(&pm_lock);
+	struct perf_mmap_link *link = detach_locked(e, &empty);
+	spin_unlock_irqrestore(&pm_lock, f);
 	kfree(link);
 	/* Never in practice: a buffer keeps its owner while mapped, and the
 	 * last munmap detaches everyone at once. */
 	if (empty)
-		rb_free(empty);
+		pm_free(empty);
 }
 
 /* Time conversion for user space reading the TSC directly (rdtsc):
@@ -182,99 +180,99 @@ static void fill_time_fields(struct perf_event_mmap_page *up)
 	up->pmc_width = 0;
 }
 
-static struct perf_rb *rb_alloc(struct perf_event *e, unsigned int nr_pages, bool writable)
+static struct perf_mmap *pm_alloc(struct perf_event *e, unsigned int nr_pages, bool writable)
 {
-	struct perf_rb *rb = kzalloc(sizeof(*rb));
-	if (!rb)
+	struct perf_mmap *pm = kzalloc(sizeof(*pm));
+	if (!pm)
 		return NULL;
-	rb->nr_pages = nr_pages;
-	rb->frames = kzalloc((nr_pages + 1) * sizeof(paddr_t));
-	rb->data_ptrs = kzalloc((nr_pages ? nr_pages : 1) * sizeof(void *));
-	if (!rb->frames || !rb->data_ptrs)
+	pm->nr_pages = nr_pages;
+	pm->frames = kzalloc((nr_pages + 1) * sizeof(paddr_t));
+	pm->data_ptrs = kzalloc((nr_pages ? nr_pages : 1) * sizeof(void *));
+	if (!pm->frames || !pm->data_ptrs)
 		goto fail;
 	for (unsigned int i = 0; i <= nr_pages; i++) {
-		rb->frames[i] = frame_alloc();  /* zeroed */
-		if (!rb->frames[i])
+		pm->frames[i] = frame_alloc();  /* zeroed */
+		if (!pm->frames[i])
 			goto fail;
 		if (i)
-			rb->data_ptrs[i - 1] = phys_to_virt(rb->frames[i]);
+			pm->data_ptrs[i - 1] = phys_to_virt(pm->frames[i]);
 	}
-	rb->writable = writable;
-	list_init(&rb->events);
-	irq_work_init(&rb->wake_work, rb_wake);
+	pm->writable = writable;
+	list_init(&pm->events);
+	irq_work_init(&pm->wake_work, pm_wake);
 	struct perf_buffer_config cfg = {
-		.user_page = phys_to_virt(rb->frames[0]),
-		.data_pages = rb->data_ptrs,
+		.user_page = phys_to_virt(pm->frames[0]),
+		.data_pages = pm->data_ptrs,
 		.nr_pages = nr_pages,
 		.overwrite = !writable,
 		.backward = e->attr.write_backward,
 		.watermark = e->attr.watermark ? e->attr.wakeup_watermark : 0,
-		.wakeup = rb_wakeup,
-		.wakeup_arg = rb,
+		.wakeup = pm_wakeup,
+		.wakeup_arg = pm,
 	};
-	if (perf_buffer_init(&rb->core, &cfg))
+	if (perf_buffer_init(&pm->core, &cfg))
 		goto fail;
 	fill_time_fields(cfg.user_page);
-	return rb;
+	return pm;
 fail:
-	rb_release_memory(rb);
+	pm_release_memory(pm);
 	return NULL;
 }
 
 /* --- the user mapping --------------------------------------------------- */
 
-static int rb_vma_fault(struct vma *v, u64 addr, bool write)
+static int pm_vma_fault(struct vma *v, u64 addr, bool write)
 {
-	struct perf_rb *rb = v->priv;
+	struct perf_mmap *pm = v->priv;
 	u64 page = (addr - v->start) / PAGE_SIZE + v->pgoff;
-	if (page > rb->nr_pages)
+	if (page > pm->nr_pages)
 		return -EFAULT;
 	if (write && page != 0)
 		return -EFAULT;         /* data pages are never writable */
 	return mm_insert_page(current_proc()->mm, v, ALIGN_DOWN(addr, PAGE_SIZE),
-			      rb->frames[page]) ? -EFAULT : 0;
+			      pm->frames[page]) ? -EFAULT : 0;
 }
 
 /* Only the user page can be writable (it carries data_tail). */
-static unsigned rb_page_prot(struct vma *v, u64 index, unsigned prot)
+static unsigned pm_page_prot(struct vma *v, u64 index, unsigned prot)
 {
 	return index == 0 ? prot : prot & ~VM_WRITE;
 }
 
-/* A mapping of rb went away (or never came: a failed mmap). The last one
+/* A mapping of pm went away (or never came: a failed mmap). The last one
  * detaches every event writing here and frees the buffer, so the next
  * mmap of the owner starts a fresh one. */
-static void rb_unmapped(struct perf_rb *rb)
+static void pm_unmapped(struct perf_mmap *pm)
 {
 	struct list_node gone;
 	list_init(&gone);
-	irqflags_t f = spin_lock_irqsave(&rb_lock);
-	bool last = --rb->mmaps == 0;
-	while (last && !list_empty(&rb->events)) {
-		struct perf_rb *empty;
-		struct perf_event *e = list_entry(rb->events.next, struct perf_rb_link, node)->e;
+	irqflags_t f = spin_lock_irqsave(&pm_lock);
+	bool last = --pm->mmaps == 0;
+	while (last && !list_empty(&pm->events)) {
+		struct perf_mmap *empty;
+		struct perf_event *e = list_entry(pm->events.next, struct perf_mmap_link, node)->e;
 		list_add_tail(&gone, &detach_locked(e, &empty)->node);
 	}
-	spin_unlock_irqrestore(&rb_lock, f);
+	spin_unlock_irqrestore(&pm_lock, f);
 	struct list_node *pos, *tmp;
 	list_for_each_safe(pos, tmp, &gone)
-		kfree(list_entry(pos, struct perf_rb_link, node));
+		kfree(list_entry(pos, struct perf_mmap_link, node));
 	if (last)
-		rb_free(rb);
+		pm_free(pm);
 }
 
-static void rb_vma_close(struct vma *v)
+static void pm_vma_close(struct vma *v)
 {
-	rb_unmapped(v->priv);
+	pm_unmapped(v->priv);
 }
 
 /* Linux 6.18 maps the buffer with remap_pfn_range (VM_PFNMAP) and
  * refuses to split it: no partial munmap, mprotect or mremap, no
  * MADV_DONTNEED. Being unsplittable, it needs no open hook. */
-static const struct vma_ops rb_vma_ops = {
-	.fault = rb_vma_fault,
-	.close = rb_vma_close,
-	.page_prot = rb_page_prot,
+static const struct vma_ops pm_vma_ops = {
+	.fault = pm_vma_fault,
+	.close = pm_vma_close,
+	.page_prot = pm_page_prot,
 	.fixed_shape = true,
 	.pfnmap = true,
 };
@@ -285,7 +283,7 @@ long perf_mmap(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned prot, 
 	struct perf_event *e = f->priv;
 	if (prot & VM_EXEC)
 		return -EPERM;          /* Linux: anon inodes sit on a noexec mount */
-	u64 type = flags & 0x0f;
+	u64 type = flags & MAP_TYPE;
 	if (type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
 		return -EINVAL;         /* a private copy of a buffer makes no sense */
 	if (off != 0)
@@ -296,33 +294,33 @@ long perf_mmap(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned prot, 
 	u64 nr_data = pages - 1;
 	if (pages == 0 || (nr_data && !IS_POW2(nr_data)) || nr_data > PERF_RB_MAX_PAGES)
 		return -EINVAL;
-	struct perf_rb *rb, *fresh = NULL;
-	struct perf_rb_link *link = NULL;
+	struct perf_mmap *pm, *fresh = NULL;
+	struct perf_mmap_link *link = NULL;
 	long rc;
 	for (;;) {
-		irqflags_t fl = spin_lock_irqsave(&rb_lock);
-		rb = e->rb;
-		if (rb) {
+		irqflags_t fl = spin_lock_irqsave(&pm_lock);
+		pm = e->out;
+		if (pm) {
 			/* Linux's order: another size is EINVAL; a buffer this
 			 * event only writes to (SET_OUTPUT) is EBUSY. */
-			rc = rb->nr_pages != nr_data ? -EINVAL : rb->owner != e ? -EBUSY : 0;
+			rc = pm->nr_pages != nr_data ? -EINVAL : pm->owner != e ? -EBUSY : 0;
 			if (!rc)
-				rb->mmaps++;
+				pm->mmaps++;
 		} else if (fresh) {
-			rb = fresh;
-			rb->owner = e;
-			rb->mmaps = 1;
-			attach_locked(e, rb, link);
+			pm = fresh;
+			pm->owner = e;
+			pm->mmaps = 1;
+			attach_locked(e, pm, link);
 			fresh = NULL;
 			link = NULL;
 			rc = 0;
 		} else {
 			rc = 1;                 /* allocate, outside the lock */
 		}
-		spin_unlock_irqrestore(&rb_lock, fl);
+		spin_unlock_irqrestore(&pm_lock, fl);
 		if (rc != 1)
 			break;
-		fresh = rb_alloc(e, (unsigned int)nr_data, prot & VM_WRITE);
+		fresh = pm_alloc(e, (unsigned int)nr_data, prot & VM_WRITE);
 		link = kmalloc(sizeof(*link));
 		if (!fresh || !link) {
 			rc = -ENOMEM;
@@ -331,7 +329,7 @@ long perf_mmap(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned prot, 
 	}
 	/* Made but not used (never visible to producers). */
 	if (fresh)
-		rb_release_memory(fresh);
+		pm_release_memory(fresh);
 	kfree(link);
 	if (rc)
 		return rc;
@@ -339,9 +337,9 @@ long perf_mmap(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned prot, 
 	 * becomes writable; the mode chosen at the first mapping stays) but
 	 * never PROT_EXEC. */
 	long where = mm_map_device(mm, f, addr, len, prot, VM_READ | VM_WRITE, fixed,
-				   &rb_vma_ops, rb, 0);
+				   &pm_vma_ops, pm, 0);
 	if (where < 0)
-		rb_unmapped(rb);
+		pm_unmapped(pm);
 	return where;
 }
 
@@ -359,28 +357,28 @@ long perf_set_output(struct perf_event *e, struct perf_event *target)
 		if (target->attr.write_backward != e->attr.write_backward)
 			return -EINVAL;
 	}
-	struct perf_rb_link *link = target ? kmalloc(sizeof(*link)) : NULL;
+	struct perf_mmap_link *link = target ? kmalloc(sizeof(*link)) : NULL;
 	if (target && !link)
 		return -ENOMEM;
-	struct perf_rb_link *old = NULL;
-	struct perf_rb *empty = NULL;
+	struct perf_mmap_link *old = NULL;
+	struct perf_mmap *empty = NULL;
 	long rc = -EINVAL;
-	irqflags_t f = spin_lock_irqsave(&rb_lock);
-	struct perf_rb *rb = target ? target->rb : NULL;
+	irqflags_t f = spin_lock_irqsave(&pm_lock);
+	struct perf_mmap *pm = target ? target->out : NULL;
 	/* A target redirected itself lends the buffer it writes to. */
-	if ((!e->rb || e->rb->owner != e) && (!target || rb)) {
+	if ((!e->out || e->out->owner != e) && (!target || pm)) {
 		old = detach_locked(e, &empty);
-		if (rb) {
-			attach_locked(e, rb, link);
+		if (pm) {
+			attach_locked(e, pm, link);
 			link = NULL;
 		}
 		rc = 0;
 	}
-	spin_unlock_irqrestore(&rb_lock, f);
+	spin_unlock_irqrestore(&pm_lock, f);
 	kfree(link);
 	kfree(old);
 	if (empty)
-		rb_free(empty);         /* not reached: see perf_event_detach_rb */
+		pm_free(empty);         /* not reached: see perf_event_detach_mmap */
 	return rc;
 }
 
@@ -396,9 +394,9 @@ unsigned int perf_poll(struct file *f, struct poll_table *pt)
 	if (READ_ONCE(e->state) == PERF_DEAD && list_empty(&e->children))
 		return POLLHUP;
 	unsigned int ev = POLLHUP;
-	irqflags_t fl = spin_lock_irqsave(&rb_lock);
-	if (e->rb)
-		ev = __atomic_exchange_n(&e->rb->poll, 0, __ATOMIC_ACQ_REL); /* pairs: rb_wakeup */
-	spin_unlock_irqrestore(&rb_lock, fl);
+	irqflags_t fl = spin_lock_irqsave(&pm_lock);
+	if (e->out)
+		ev = __atomic_exchange_n(&e->out->poll, 0, __ATOMIC_ACQ_REL); /* pairs: pm_wakeup */
+	spin_unlock_irqrestore(&pm_lock, fl);
 	return ev;
 }

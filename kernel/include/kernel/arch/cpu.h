@@ -1,41 +1,37 @@
-/* The interface generic kernel code uses to reach the architecture (the LK
- * way): everything below these calls lives in arch/<arch>/. */
+/* Architecture contract: boot, power, idle, CPU identity, console,
+ * capabilities, randomness, backtraces (see README.md in this folder). */
 #pragma once
 #include <lib/types.h>
 #include <lib/compiler.h>
 
 struct bootinfo;
-struct trap_frame;
+struct cpu;
 
 /* Boot: console, descriptor tables and the boot information. */
 void arch_early_init(u32 boot_magic, paddr_t boot_info, struct bootinfo *bi);
 /* After memory management: interrupt controllers, clocks, timer, NMI. */
 void arch_init(void);
+/* Start the other CPUs (each runs the generic smp code when it is up). */
+void arch_smp_boot(void);
 
 /* Stop the machine; `success` picks the QEMU isa-debug-exit code. */
 void arch_poweroff(bool success) __noreturn;
 void arch_halt_forever(void) __noreturn;
-void arch_idle(void);          /* wait for the next interrupt */
+void arch_idle(void);           /* wait for the next interrupt */
+
+/* This CPU's struct cpu becomes reachable through this_cpu(). */
+void arch_set_percpu(struct cpu *c);
+u32 arch_cpu_apic_id(void);
 
 /* Console (serial port). */
 void arch_console_putc(char c);
 void arch_console_write(const char *s, size_t n);
-int arch_console_getc(void);   /* -1 if none */
+int arch_console_getc(void);    /* -1 if none */
 
-/* Clocks. */
-u64 arch_clock_ns(void);       /* monotonic nanoseconds since boot */
-u64 arch_clock_cycles(void);   /* raw cycle counter (TSC) */
-u64 arch_realtime_offset_ns(void); /* boot time as UNIX ns (from the RTC) */
-const char *arch_clock_source(void);
-u32 arch_timer_hz(void);
-/* Interrupt this CPU (timer vector) after delta_ns; replaces any pending. */
-void arch_timer_set_oneshot(u64 delta_ns);
-
-/* Interrupts between CPUs (and to self). */
-void arch_send_nmi(u32 cpu);           /* NMI to a CPU, including itself */
-void arch_raise_irq_work(u32 cpu);     /* deferred-work IPI */
-void arch_send_resched(u32 cpu);
-u32 arch_cpu_apic_id(void);
+/* AT_HWCAP for user programs, and 64 random bits from the hardware (or
+ * the best the CPU offers) for AT_RANDOM and getrandom. */
+u32 arch_hwcap(void);
+u64 arch_random_u64(void);
 
 /* Frame-pointer backtrace from (rip, rbp); returns the number of frames. */
 int arch_backtrace_from(u64 rip, u64 rbp, u64 *pcs, int max);

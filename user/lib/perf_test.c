@@ -1,5 +1,4 @@
-/* perf_util.c - see perf_util.h. */
-#define _GNU_SOURCE
+/* perf_test.c - see perf_test.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -7,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <ringtail/tracepoints.h>
-#include "perf_util.h"
+#include "perf_test.h"
 
 u64 perf_count(long fd)
 {
@@ -29,6 +28,7 @@ static const struct { const char *name; int nr; } rt_syscalls[] = {
 	{ "getpid", NR_getpid }, { "kill", NR_kill }, { "getppid", NR_getppid },
 	{ "getpgid", NR_getpgid }, { "prctl", NR_prctl }, { "getsid", 124 },
 	{ "gettid", 186 }, { "sched_yield", 24 }, { "getuid", 102 }, { "nanosleep", 35 },
+	{ "unlinkat", 263 },
 };
 
 static long rt_tp_id(const char *group, const char *name)
