@@ -18,10 +18,12 @@ import os
 import re
 import selectors
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
 import threading
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, wait, FIRST_COMPLETED
 
@@ -31,6 +33,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import ktap   # noqa: E402
 import qemu   # noqa: E402  (scripts/qemu.py: the one place that knows QEMU)
+import hangdump   # noqa: E402
 
 QEMU_OK, QEMU_FAIL = qemu.QEMU_OK, qemu.QEMU_FAIL
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")   # used as a file name
@@ -296,10 +299,11 @@ def _killpg(pid, sig):
         pass
 
 
-def run_process(argv, timeout, log_path, env=None):
+def run_process(argv, timeout, log_path, env=None, at_timeout=None):
     """Run argv from ROOT in a new session (process group = its PID).
     stdout+stderr go to log_path as they arrive. Returns
-    (rc, timed_out, interrupted, stdout_bytes, stderr_bytes)."""
+    (rc, timed_out, interrupted, stdout_bytes, stderr_bytes). at_timeout()
+    runs once when the deadline passes, before anything is killed."""
     out, err = bytearray(), bytearray()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
@@ -322,6 +326,8 @@ def run_process(argv, timeout, log_path, env=None):
                     break   # done (or an escaped descendant holds the pipe)
                 if exit_at is None and term_at is None and (now >= deadline or STOP.is_set()):
                     timed_out, interrupted = now >= deadline, STOP.is_set()
+                    if timed_out and at_timeout:
+                        at_timeout()
                     _killpg(proc.pid, signal.SIGTERM)
                     term_at = now
                 if term_at is not None and exit_at is None and now - term_at > KILL_GRACE:
@@ -426,10 +432,23 @@ def _execute(pl, opts):
             v.reasons, v.failed = ["%s does not exist (run make)" % rel(need)], 1
             res.verdict = v
         else:
+            # A hung kernel is asked where each CPU is before QEMU stops.
+            mdir = tempfile.mkdtemp(prefix="rt-mon-")
+            msock = os.path.join(mdir, "monitor")
+            hang = []
+            initramfs = os.path.join(opts.build, "initramfs")
             argv = qemu.build_argv(iso=rel(iso), elf=rel(elf), cmdline=pl.cmdline,
                                    smp=pl.smp, mem=pl.mem, kvm=opts.kvm,
-                                   serial="file:" + rel(log))
-            rc, tmo, intr, out, err = run_process(argv, pl.timeout, qlog)
+                                   serial="file:" + rel(log), monitor=msock,
+                                   modules=[(rel(initramfs), "")])
+            try:
+                rc, tmo, intr, out, err = run_process(
+                    argv, pl.timeout, qlog,
+                    at_timeout=lambda: hang.extend(hangdump.dump(msock, elf)))
+            finally:
+                shutil.rmtree(mdir, ignore_errors=True)
+            if hang:
+                res.extra.append(("CPUs when the timeout hit (scripts/hangdump.py)", hang))
             text = _read_text(log)
             res.verdict = boot_verdict(rc, text, tmo, pl.timeout, pl.expect)
             if intr:

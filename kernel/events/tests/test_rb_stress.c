@@ -13,7 +13,13 @@
  * attempted record delivered exactly once, refused (counted lost, and the
  * LOST records plus the pending count add up to exactly the refusals), or
  * -- only in overwrite mode, and only across a pass where the consumer fell
- * a buffer behind -- overwritten. Bounded by record counts, not time. */
+ * a buffer behind -- overwritten. Bounded by record counts, not time.
+ *
+ * Overwrite mode also has checkpoints: the producer stops, the consumer
+ * catches up, the producer writes a few records with signals blocked and
+ * the consumer reads them. However the host schedules the threads, those
+ * passes are clean (no overrun) and deliver records, so the clean-pass
+ * path is always exercised. */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -32,6 +38,8 @@
 #define MIN_NESTED 200     /* per signal writer, so nesting surely happened */
 #define FORCED_NESTED 20   /* producer records held open until a signal came */
 #define BUSY_CLAIMED (1 << 20)
+#define CHECKPOINTS 8
+#define CKPT_RECORDS 16    /* far less than a buffer: the pass after is clean */
 
 enum { ST_NONE, ST_FAILED };
 
@@ -44,6 +52,15 @@ static u64 attempts[NW], failures[NW], interrupted[NW], forced, fail_streak;
 static u8 *status[NW];              /* ST_FAILED, stored before later records */
 static int busy;                    /* writers inside begin..end; see quiesce() */
 static int kicker_started, producer_done, kicker_stop, writers_done;
+
+/* Checkpoint handshake (overwrite mode): the producer moves IDLE -> STOPPED
+ * and waits; the consumer passes and moves to CAUGHT_UP; the producer
+ * writes CKPT_RECORDS and moves to WRITTEN; the consumer passes, checks it
+ * and moves back to IDLE. */
+enum { CK_IDLE, CK_STOPPED, CK_CAUGHT_UP, CK_WRITTEN };
+static int ckpt;
+static bool in_ckpt;                /* producer: signals blocked, none to wait for */
+static u64 ckpt_done, ckpt_bad;
 
 /* Consumer side. */
 static u8 *delivered[NW], *overwritten[NW], *missing[NW];
@@ -135,7 +152,7 @@ static void emit(int w)
 		 * calls it intercepts). */
 		for (unsigned int i = w ? 0 : seq % 32; i; i--)
 			cpu_relax();
-		if (!w && forced < FORCED_NESTED) {
+		if (!w && forced < FORCED_NESTED && !in_ckpt) {
 			u64 seen = READ_ONCE(attempts[1]) + READ_ONCE(attempts[2]);
 			while (READ_ONCE(attempts[1]) + READ_ONCE(attempts[2]) == seen)
 				wait_for_signals();
@@ -161,6 +178,28 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
+static void ckpt_wait(int state)
+{
+	while (__atomic_load_n(&ckpt, __ATOMIC_ACQUIRE) != state)
+		sched_yield();
+}
+
+/* The producer's side of a checkpoint; signals (writers 1 and 2) are
+ * blocked while it writes, so exactly its few records land. */
+static void checkpoint(const sigset_t *sigs)
+{
+	__atomic_store_n(&ckpt, CK_STOPPED, __ATOMIC_RELEASE);
+	ckpt_wait(CK_CAUGHT_UP);
+	pthread_sigmask(SIG_BLOCK, sigs, NULL);
+	in_ckpt = true;
+	for (u64 end = attempts[0] + CKPT_RECORDS; attempts[0] < end && attempts[0] < RECORDS;)
+		emit(0);
+	in_ckpt = false;
+	pthread_sigmask(SIG_UNBLOCK, sigs, NULL);
+	__atomic_store_n(&ckpt, CK_WRITTEN, __ATOMIC_RELEASE);
+	ckpt_wait(CK_IDLE);
+}
+
 static void *producer(void *arg)
 {
 	sigset_t set;
@@ -171,8 +210,15 @@ static void *producer(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	while (!__atomic_load_n(&kicker_started, __ATOMIC_ACQUIRE))
 		cpu_relax();
-	while (attempts[0] < RECORDS)
+	u64 next_ckpt = RECORDS / (CHECKPOINTS + 1);
+	while (attempts[0] < RECORDS) {
+		if (overwrite_mode && attempts[0] >= next_ckpt &&
+		    next_ckpt <= CHECKPOINTS * (RECORDS / (CHECKPOINTS + 1))) {
+			checkpoint(&set);
+			next_ckpt += RECORDS / (CHECKPOINTS + 1);
+		}
 		emit(0);
+	}
 	/* A bound by count, not time: enough interrupts must have come.
 	 * Sleep, because TSan delivers signals only in calls it intercepts. */
 	while (attempts[1] < MIN_NESTED || attempts[2] < MIN_NESTED)
@@ -342,12 +388,26 @@ static void *consumer(void *arg)
 		u64 got;
 
 		if (overwrite_mode) {
+			int ck = __atomic_load_n(&ckpt, __ATOMIC_ACQUIRE);
+			u64 overruns = overrun_passes;
+
+			if (ck == CK_CAUGHT_UP) {
+				sched_yield();
+				continue;
+			}
 			rnd = mix(rnd);
-			for (unsigned int i = rnd % 4096; i; i--)
+			for (unsigned int i = ck == CK_IDLE ? rnd % 4096 : 0; i; i--)
 				cpu_relax();
 			quiesce();
 			got = pass_overwrite(&r, &prev_head);
 			resume();
+			if (ck == CK_WRITTEN) {
+				ckpt_done++;
+				ckpt_bad += overrun_passes != overruns || !got;
+			}
+			if (ck != CK_IDLE)
+				__atomic_store_n(&ckpt, ck == CK_STOPPED ? CK_CAUGHT_UP : CK_IDLE,
+						 __ATOMIC_RELEASE);
 		} else {
 			got = pass(&r, &prev_head);
 			if (!got)
@@ -378,6 +438,8 @@ static void run(struct ktest *t, unsigned int pages, bool overwrite, bool backwa
 		have_last[w] = gap_open[w] = false;
 	}
 	lost_seen = corrupt = order_bad = head_back = passes = overrun_passes = clean_passes = 0;
+	ckpt = CK_IDLE;
+	ckpt_done = ckpt_bad = 0;
 	pass_lost = lost_hidden = lost_bad = prev_total = prev_pending = 0;
 	kicker_started = producer_done = kicker_stop = writers_done = 0;
 	busy = 0;
@@ -451,7 +513,9 @@ static void run(struct ktest *t, unsigned int pages, bool overwrite, bool backwa
 		KT_EXPECT_EQ(t, lost_hidden, 0);
 		KT_EXPECT_EQ(t, overrun_passes, 0);
 	} else {
-		KT_EXPECT_GT(t, clean_passes, 0);
+		KT_EXPECT_EQ(t, ckpt_done, CHECKPOINTS);
+		KT_EXPECT_EQ(t, ckpt_bad, 0);
+		KT_EXPECT_GE(t, clean_passes, CHECKPOINTS);
 	}
 	KT_EXPECT_EQ(t, B.up->data_head, perf_buffer_head(&B.rb));
 
