@@ -77,7 +77,7 @@ HOST_TOOLS :=
 USER_GROUPS :=
 USER_LIBS  :=
 USER_PROGS :=
-ISO_MODULES :=
+IMAGE_PROGS :=
 TEST_PLANS :=
 
 MODULES := arch/x86_64 lib kernel kernel/include/uapi kernel/mm kernel/sched kernel/time kernel/proc \
@@ -135,19 +135,34 @@ $(BUILD)/kernel.elf: $(BUILD)/kernel.pass1.elf $(BUILD)/k/ksyms.o
 	$(Q)grub-file --is-x86-multiboot2 $@ || { echo "error: $@ is not Multiboot2"; exit 1; }
 	$(Q)grub-file --is-x86-multiboot $@ || { echo "error: $@ lacks the Multiboot1 header for -kernel"; exit 1; }
 
-# The ISO carries a debug-stripped copy (faster to load); gdb uses kernel.elf.
-$(BUILD)/ringtail.iso: $(BUILD)/kernel.elf iso/grub.cfg scripts/mkiso.sh $(ISO_MODULES)
+# The root file system: busybox (applet links in the image), every user
+# program in /bin, rtinit as /sbin/init, /etc and /dev basics. Programs are
+# stripped of debug info here; build/user keeps the full ones for gdb and
+# profilers.
+BUSYBOX ?= /bin/busybox
+$(BUILD)/initramfs: $(IMAGE_PROGS) $(BUSYBOX) scripts/mkinitramfs.py
+	@echo "  CPIO    $@"
+	$(Q)$(PYTHON) scripts/mkinitramfs.py -o $@ --busybox $(BUSYBOX) --strip \
+		$(addprefix --prog ,$(filter-out $(BUILD)/user/init,$(IMAGE_PROGS))) \
+		--file $(BUILD)/user/init:/sbin/init:0755 >/dev/null
+
+# GRUB loads the kernel and the initramfs (a module named "initramfs"); the
+# ISO carries a debug-stripped kernel (faster to load), gdb uses kernel.elf.
+$(BUILD)/ringtail.iso: $(BUILD)/kernel.elf iso/grub.cfg scripts/mkiso.sh $(BUILD)/initramfs
 	@echo "  ISO     $@"
-	$(Q)scripts/mkiso.sh $@ $(BUILD)/kernel.elf iso/grub.cfg $(ISO_MODULES)
+	$(Q)scripts/mkiso.sh $@ $(BUILD)/kernel.elf iso/grub.cfg $(BUILD)/initramfs
 
 # --- running -----------------------------------------------------------------
 QEMU_RUN := $(PYTHON) scripts/qemu.py --iso $(BUILD)/ringtail.iso \
             --elf $(BUILD)/kernel.elf --smp $(SMP) --mem $(MEM) \
             $(if $(filter 1,$(KVM)),--kvm) --timeout $(TIMEOUT)
 
-run: all $(if $(PROG),$(PROG))
-	$(Q)$(QEMU_RUN) $(if $(PROG),--prog "$(PROG)" --args "$(ARGS)") \
-		--cmdline "$(CMDLINE)" run
+# PROG: a host file (added to the image's /bin) or a program in the image;
+# ARGS follows shell quoting and reaches scripts/qemu.py through the
+# environment untouched.
+export ARGS
+run: all $(if $(wildcard $(PROG)),$(PROG))
+	$(Q)$(QEMU_RUN) $(if $(PROG),--prog "$(PROG)") --cmdline "$(CMDLINE)" run
 
 debug: all
 	$(Q)$(QEMU_RUN) --gdb $(GDBPORT) --cmdline "$(CMDLINE)" debug
@@ -181,7 +196,7 @@ bench: all
 # --- setup -------------------------------------------------------------------
 DEB_PACKAGES := gcc gcc-x86-64-linux-gnu binutils-x86-64-linux-gnu make nasm \
                 grub-pc-bin grub-common xorriso mtools qemu-system-x86 gdb \
-                musl-tools python3 spin linux-libc-dev
+                musl-tools python3 spin linux-libc-dev busybox-static cpio
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

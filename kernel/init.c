@@ -1,13 +1,20 @@
-/* The init thread: what the kernel does once it is up.
+/* The init thread: what the kernel does once it is up. First the root
+ * file system: the initramfs (a GRUB module) unpacked into tmpfs, other
+ * GRUB modules as programs in /bin, and /proc, /sys and
+ * /sys/kernel/tracing mounted. Then one of:
  *
  *   ktest=SUITES          run in-kernel tests (KTAP), power off with the result
  *   run=P1,P2:sig=11,...  run test programs one after another, as KTAP: each
  *                         program's output is indented into a subtest, and
  *                         its exit status (plus a leak check) decides ok
  *   prog=NAME -- ARGS     run one program (make run PROG=...), power off with
- *                         success exactly when it exited 0
+ *                         success exactly when it exited 0; ARGS are
+ *                         %-encoded words (scripts/qemu.py)
  *   crashtest=KIND        crash on purpose
- * With none of these it runs the default demo programs if present. */
+ * With none of these, /sbin/init becomes pid 1 (the shell); the machine
+ * powers off when it exits. Programs are found in /bin unless the name
+ * has a slash. */
+#include <lib/errno.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
 #include <arch/mmu.h>
@@ -27,6 +34,8 @@
 #include <kernel/proc.h>
 #include <kernel/smp.h>
 #include <kernel/spinlock.h>
+#include <kernel/tty.h>
+#include <kernel/vfs.h>
 #include <kernel/vm.h>
 #include <kernel/arch/clock.h>
 #include <kernel/arch/cpu.h>
@@ -40,6 +49,65 @@ const struct boot_module *module_find(const char *name)
 		if (strcmp(bootinfo.modules[i].name, name) == 0)
 			return &bootinfo.modules[i];
 	return NULL;
+}
+
+static void mount_at(const char *type, const char *path)
+{
+	struct inode *on;
+	mutex_lock(&vfs_lock);
+	int rc = vfs_walk(AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &on);
+	if (!rc) {
+		rc = vfs_mount(type, on, 0);
+		inode_put(on);
+	}
+	mutex_unlock(&vfs_lock);
+	if (rc)
+		printk("init: cannot mount %s on %s (error %d)\n", type, path, rc);
+}
+
+/* The root file system; the boot modules' memory goes back to the
+ * allocator once copied. */
+static void root_fs_init(void)
+{
+	vfs_init();
+	static const char *const dirs[] = { "/bin", "/dev", "/etc", "/proc", "/sys", "/tmp",
+					    "/sbin", "/root" };
+	for (size_t k = 0; k < ARRAY_SIZE(dirs); k++)
+		vfs_make_node(dirs[k], S_IFDIR | (k == 5 ? 01777 : 0755), 0, 0, 0, NULL, 0);
+	for (int k = 0; k < bootinfo.nr_modules; k++) {
+		const struct boot_module *m = &bootinfo.modules[k];
+		const u8 *data = phys_to_virt(m->start);
+		size_t len = m->end - m->start;
+		if (!strcmp(m->name, "initramfs")) {
+			int n = initramfs_unpack(data, len);
+			if (n < 0)
+				printk("init: the initramfs is damaged (error %d); kept what unpacked\n", n);
+		} else {
+			char path[96];
+			fmt_snprintf(path, sizeof(path), "/bin/%s", m->name);
+			int rc = vfs_make_node(path, S_IFREG | 0755, 0, 0, 0, data, (u32)len);
+			if (rc == -EEXIST) {    /* a module overrides the image's program */
+				mutex_lock(&vfs_lock);
+				struct inode *dir;
+				char last[NAME_MAX + 1];
+				bool slash;
+				if (!vfs_walk_parent(AT_FDCWD, path, &dir, last, &slash)) {
+					dir->iops->unlink(dir, last, false);
+					inode_put(dir);
+				}
+				mutex_unlock(&vfs_lock);
+				rc = vfs_make_node(path, S_IFREG | 0755, 0, 0, 0, data, (u32)len);
+			}
+			if (rc)
+				printk("init: cannot install %s (error %d)\n", path, rc);
+		}
+		pmm_release_range(ALIGN_DOWN(m->start, PAGE_SIZE), ALIGN_UP(m->end, PAGE_SIZE));
+	}
+	bootinfo.nr_modules = 0;        /* their memory is the allocator's now */
+	vfs_make_node("/sys/kernel", S_IFDIR | 0755, 0, 0, 0, NULL, 0);
+	mount_at("proc", "/proc");
+	mount_at("sysfs", "/sys");
+	mount_at("tracefs", "/sys/kernel/tracing");
 }
 
 /* Memory a workload could leak: free frames plus frames the heap holds
@@ -72,12 +140,13 @@ static void settle(int threads)
 
 long run_program(const char *name, const char *const *argv, int indent, int *status)
 {
-	const struct boot_module *m = module_find(name);
-	if (!m)
-		return -2;      /* ENOENT */
+	char path[128];
+	if (strchr(name, '/'))
+		strlcpy(path, name, sizeof(path));
+	else
+		fmt_snprintf(path, sizeof(path), "/bin/%s", name);
 	struct process *p;
-	long rc = proc_create_from_elf(name, phys_to_virt(m->start), m->end - m->start, argv,
-				       default_envp, &p);
+	long rc = proc_spawn(path, argv, default_envp, &p);
 	if (rc)
 		return rc;
 	p->out_indent = indent;
@@ -157,14 +226,36 @@ static bool run_list(const char *list)
 	return all_ok;
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Undo scripts/qemu.py's encoding of one word in place: "%XX" is a byte
+ * (spaces, quotes and '%' travel that way). */
+static void decode_word(char *w)
+{
+	char *o = w;
+	for (char *i = w; *i; i++) {
+		if (i[0] == '%' && hexval(i[1]) >= 0 && hexval(i[2]) >= 0) {
+			*o++ = (char)(hexval(i[1]) << 4 | hexval(i[2]));
+			i += 2;
+		} else {
+			*o++ = *i;
+		}
+	}
+	*o = 0;
+}
+
 /* prog=NAME [-- ARGS]: one program, its status decides the QEMU exit. */
 static bool run_one(const char *name)
 {
 	static char args[BOOT_CMDLINE_MAX];
-	const char *argv[32] = { name };
+	const char *argv[64] = { name };
 	int argc = 1;
 	strlcpy(args, cmdline_tail(), sizeof(args));
-	for (char *p = args; *p && argc < 31;) {
+	for (char *p = args; *p && argc < 63;) {
 		while (*p == ' ')
 			*p++ = 0;
 		if (!*p)
@@ -172,6 +263,9 @@ static bool run_one(const char *name)
 		argv[argc++] = p;
 		while (*p && *p != ' ')
 			p++;
+		if (*p)
+			*p++ = 0;
+		decode_word((char *)argv[argc - 1]);
 	}
 	argv[argc] = NULL;
 	int st = 0;
@@ -187,9 +281,25 @@ static bool run_one(const char *name)
 }
 
 
+/* No test mode: /sbin/init (the image's rtinit) becomes pid 1. */
+static void start_user_init(void)
+{
+	static const char *const argv[] = { "/sbin/init", NULL };
+	long rc = proc_spawn_init("/sbin/init", argv, default_envp);
+	if (rc == 0)
+		return;         /* the machine powers off when it exits */
+	printk("Ringtail is up: %zu of %zu frames free, clock %s.\n", frame_free_count(),
+	       frame_total_count(), arch_clock_source());
+	printk("No /sbin/init (error %ld): is the initramfs missing? Quit QEMU with Ctrl-A X.\n",
+	       rc);
+}
+
 static void init_main(void *arg)
 {
 	char sel[512];
+	proc_init();
+	tty_init();
+	root_fs_init();
 	nmistorm_start();
 	if (cmdline_get("ktest", sel, sizeof(sel))) {
 		ktest_mode = true;
@@ -227,15 +337,7 @@ static void init_main(void *arg)
 	}
 	if (cmdline_get("prog", sel, sizeof(sel)))
 		arch_poweroff(run_one(sel));
-	printk("Ringtail is up: %zu of %zu frames free, clock %s.\n", frame_free_count(),
-	       frame_total_count(), arch_clock_source());
-	if (module_find("perf_demo")) {
-		const char *argv[] = { "perf_demo", NULL };
-		int st;
-		run_program("perf_demo", argv, 0, &st);
-		arch_poweroff(st == 0);
-	}
-	printk("Nothing to run; idling. Quit QEMU with Ctrl-A X.\n");
+	start_user_init();
 }
 
 void init_start(void)

@@ -9,6 +9,11 @@
 #include <kernel/irq_work.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
+#include <kernel/proc.h>
+#include <kernel/syscall.h>
+#include <kernel/usermem.h>
+#include <kernel/heap.h>
+#include <lib/errno.h>
 #include <kernel/spinlock.h>
 #include <kernel/arch/cpu.h>
 
@@ -38,6 +43,15 @@ void console_write(const char *s, size_t n)
 	spin_unlock_irqrestore(&console_lock, f);
 }
 
+/* Terminal output of user programs: the console, not the kernel log
+ * (dmesg shows what the kernel said, as on Linux). */
+void console_write_user(const char *s, size_t n)
+{
+	irqflags_t f = spin_lock_irqsave(&console_lock);
+	arch_console_write(s, n);
+	spin_unlock_irqrestore(&console_lock, f);
+}
+
 u64 klog_position(void)
 {
 	return READ_ONCE(klog_pos);
@@ -56,6 +70,88 @@ size_t klog_read_since(u64 from, char *buf, size_t n)
 		buf[len] = 0;
 	spin_unlock_irqrestore(&console_lock, f);
 	return len;
+}
+
+/* --- syslog(2): what dmesg reads ---------------------------------------- */
+
+#define SYSLOG_ACTION_CLOSE        0
+#define SYSLOG_ACTION_OPEN         1
+#define SYSLOG_ACTION_READ         2
+#define SYSLOG_ACTION_READ_ALL     3
+#define SYSLOG_ACTION_READ_CLEAR   4
+#define SYSLOG_ACTION_CLEAR        5
+#define SYSLOG_ACTION_SIZE_UNREAD  9
+#define SYSLOG_ACTION_SIZE_BUFFER  10
+
+static u64 klog_cleared, klog_read_pos;        /* under console_lock */
+
+/* Copy klog from *from into the user buffer (at most len bytes): the
+ * count, or -EFAULT. The copy happens without the lock, through a bounce
+ * buffer taken under it. */
+static long klog_to_user(u64 *from, u64 ubuf, size_t len, bool advance)
+{
+	char *tmp = kmalloc(KLOG_SIZE);
+	if (!tmp)
+		return -ENOMEM;
+	irqflags_t f = spin_lock_irqsave(&console_lock);
+	u64 end = klog_pos, start = *from;
+	if (end - start > KLOG_SIZE)
+		start = end - KLOG_SIZE;
+	if (end - start > len)
+		start = advance ? start : end - len;    /* READ_ALL: the newest len bytes */
+	size_t n = (size_t)MIN(end - start, (u64)len);
+	for (size_t k = 0; k < n; k++)
+		tmp[k] = klog_buf[(start + k) % KLOG_SIZE];
+	if (advance)
+		*from = start + n;
+	spin_unlock_irqrestore(&console_lock, f);
+	long rc = copy_to_user(ubuf, tmp, n) ? -EFAULT : (long)n;
+	kfree(tmp);
+	return rc;
+}
+
+SYSCALL_DEFINE(syslog)
+{
+	int type = (int)a0, len = (int)a2;
+	u64 ubuf = a1;
+	struct process *p = current_proc();
+	/* Linux (dmesg_restrict 0): reading everything and the size are
+	 * open to all; the rest needs CAP_SYSLOG. */
+	if (type != SYSLOG_ACTION_READ_ALL && type != SYSLOG_ACTION_SIZE_BUFFER &&
+	    p && p->cred.euid != 0)
+		return -EPERM;
+	switch (type) {
+	case SYSLOG_ACTION_CLOSE:
+	case SYSLOG_ACTION_OPEN:
+		return 0;
+	case SYSLOG_ACTION_READ:
+	case SYSLOG_ACTION_READ_ALL:
+	case SYSLOG_ACTION_READ_CLEAR: {
+		if (!ubuf || len < 0)
+			return -EINVAL;
+		if (!len)
+			return 0;
+		if (type == SYSLOG_ACTION_READ)
+			return klog_to_user(&klog_read_pos, ubuf, (size_t)len, true);
+		u64 from = READ_ONCE(klog_cleared);
+		long n = klog_to_user(&from, ubuf, (size_t)len, false);
+		if (n >= 0 && type == SYSLOG_ACTION_READ_CLEAR)
+			WRITE_ONCE(klog_cleared, klog_position());
+		return n;
+	}
+	case SYSLOG_ACTION_CLEAR:
+		WRITE_ONCE(klog_cleared, klog_position());
+		return 0;
+	case SYSLOG_ACTION_SIZE_UNREAD: {
+		u64 unread = klog_position() - READ_ONCE(klog_read_pos);
+		return (long)MIN(unread, (u64)KLOG_SIZE);
+	}
+	case SYSLOG_ACTION_SIZE_BUFFER:
+		return KLOG_SIZE;
+	default:
+		/* Console log levels (6-8): Ringtail's console has none. */
+		return -EINVAL;
+	}
 }
 
 /* --- NMI-safe path ------------------------------------------------------ */

@@ -10,7 +10,7 @@
 #                    `make host-tests`, HOST_TOOLS on demand)
 #   user programs    USER_GROUPS: each group G has G_DIR, G_PROGS (each
 #                    G_DIR/NAME.c), G_COMMON (more sources), G_CFLAGS,
-#                    G_LIBS (archives), G_DEPS (headers); G_NOISO=1 keeps
+#                    G_LIBS (archives), G_DEPS (headers); G_NOIMAGE=1 keeps
 #                    them off the ISO; G_LINUX=1 also builds each with the
 #                    host compiler as $(BUILD)/host/linux/NAME (with
 #                    G_LINUX_SRCS). The arch include path is added here:
@@ -74,7 +74,7 @@ $(foreach g,$(USER_GROUPS), \
 	$(if $($(g)_LINUX),$(foreach p,$($(g)_PROGS),$(eval $(call linux_prog,$(g),$(p))))))
 
 USER_PROGS += $(foreach g,$(USER_GROUPS),$(addprefix $(BUILD)/user/,$($(g)_PROGS)))
-ISO_MODULES += $(foreach g,$(USER_GROUPS),$(if $($(g)_NOISO),,$(addprefix $(BUILD)/user/,$($(g)_PROGS))))
+IMAGE_PROGS += $(foreach g,$(USER_GROUPS),$(if $($(g)_NOIMAGE),,$(addprefix $(BUILD)/user/,$($(g)_PROGS))))
 LINUX_PROGS := $(foreach g,$(USER_GROUPS),$(if $($(g)_LINUX),$(addprefix $(BUILD)/host/linux/,$($(g)_PROGS))))
 
 # --- libraries -------------------------------------------------------------------

@@ -10,15 +10,23 @@ Two boot paths, same kernel:
       so one ISO serves every command line.
   KVM (--kvm):  QEMU's own -kernel loader (Multiboot1 address fields) with
       qboot, because SeaBIOS+GRUB under nested KVM takes ~50 s here.
-Programs for the kernel to run are GRUB modules on the ISO; with --prog a
-temporary ISO is built that also carries the given program.
+The root file system is build/initramfs, a GRUB module on the ISO (an
+-initrd module under KVM). --prog names a program: a host file (a temporary
+ISO then also carries it; the kernel installs it in /bin) or a path or name
+inside the image. --args (or the ARGS environment variable) follows shell
+quoting; each word travels %-encoded on the kernel command line.
+With stdin not a terminal (`printf 'ls\n' | make run`), the input goes to
+the console and a ^D follows it, so a shell reading it exits at the end.
 """
 import argparse
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEBUG_EXIT_OK = 0x10      # kernel writes this to port 0xf4 on success
@@ -44,11 +52,13 @@ def smbios_escape(s):
 
 def build_argv(iso, elf, cmdline="", smp=1, mem="512M", kvm=False,
                gdb_port=None, halt=False, serial="stdio", modules=None,
-               extra=None):
-    """Return the QEMU argv. modules: list of (path, args) for -kernel boots."""
+               extra=None, monitor=None):
+    """Return the QEMU argv. modules: list of (path, args) for -kernel boots;
+    monitor: a unix socket path for QEMU's human monitor (scripts/hangdump.py)."""
     argv = ["qemu-system-x86_64", "-M", "pc", "-m", str(mem),
             "-smp", str(smp), "-nodefaults", "-no-reboot",
-            "-display", "none", "-monitor", "none",
+            "-display", "none", "-monitor",
+            "unix:%s,server=on,wait=off" % monitor if monitor else "none",
             "-serial", serial,
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if kvm:
@@ -78,13 +88,63 @@ def build_argv(iso, elf, cmdline="", smp=1, mem="512M", kvm=False,
     return argv
 
 
-def make_prog_iso(base_iso_dir, elf, prog, out_dir):
-    """Build an ISO like build/ringtail.iso that also carries `prog`."""
+def make_prog_iso(elf, modules, out_dir):
+    """Build an ISO like build/ringtail.iso carrying the given modules."""
     iso = os.path.join(out_dir, "prog.iso")
     subprocess.check_call([os.path.join(ROOT, "scripts", "mkiso.sh"), iso,
-                           elf, os.path.join(ROOT, "iso", "grub.cfg"), prog],
+                           elf, os.path.join(ROOT, "iso", "grub.cfg")] + modules,
                           stdout=subprocess.DEVNULL)
     return iso
+
+
+SAFE = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/+:@=-")
+
+
+def encode_word(word):
+    """One argument for the kernel command line: bytes other than a few
+    safe ones become %XX (kernel/init.c decodes them)."""
+    return "".join(chr(b) if b in SAFE else "%%%02X" % b for b in word.encode())
+
+
+BANNER = b"booted by"    # the kernel's first line: GRUB no longer reads the serial port
+
+
+def relay_stdout(proc, ready):
+    """Copy QEMU's serial output to ours; set `ready` once the kernel has
+    started (input sent earlier could be eaten by GRUB's menu)."""
+    seen = b""
+    while True:
+        data = os.read(proc.stdout.fileno(), 4096)
+        if not data:
+            break
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        if not ready.is_set():
+            seen = (seen + data)[-256:]
+            if BANNER in seen:
+                ready.set()
+    ready.set()
+
+
+def relay_stdin(proc, ready):
+    """Copy our (non-terminal) stdin to QEMU's serial input, then ^D, again
+    every half second: input typed ahead is read in canonical mode, where
+    ^D is only an end-of-file mark, before the shell switches its terminal
+    to raw mode and waits for a ^D of its own."""
+    ready.wait()
+    try:
+        while True:
+            data = os.read(sys.stdin.fileno(), 4096)
+            if not data:
+                break
+            proc.stdin.write(data)
+            proc.stdin.flush()
+        while proc.poll() is None:
+            proc.stdin.write(b"\x04")
+            proc.stdin.flush()
+            time.sleep(0.5)
+    except (BrokenPipeError, ValueError, OSError):
+        pass
 
 
 def main():
@@ -108,23 +168,28 @@ def main():
         a.kvm = False
 
     cmdline = a.cmdline.strip()
-    modules = []
+    initramfs = os.path.join(os.path.dirname(os.path.abspath(a.iso)), "initramfs")
+    modules = [(initramfs, "")] if os.path.isfile(initramfs) else []
     tmp = None
     iso = a.iso
+    args = a.args if a.args else os.environ.get("ARGS", "")
     if a.prog:
-        if not os.path.isfile(a.prog):
-            sys.exit("qemu.py: PROG %s does not exist" % a.prog)
-        name = os.path.basename(a.prog)
+        host_file = os.path.isfile(a.prog)
+        name = os.path.basename(a.prog) if host_file else a.prog
+        try:
+            words = shlex.split(args)
+        except ValueError as e:
+            sys.exit("qemu.py: ARGS: %s" % e)
         # The kernel runs the named program with ARGS, then powers off with
         # the program's exit status (see kernel/init.c).
-        cmdline = ("prog=%s %s" % (name, cmdline)).strip()
-        if a.args:
-            cmdline += " -- " + a.args
-        if a.kvm:
+        cmdline = ("prog=%s %s" % (encode_word(name), cmdline)).strip()
+        if words:
+            cmdline += " -- " + " ".join(encode_word(w) for w in words)
+        if host_file and a.kvm:
             modules.append((os.path.abspath(a.prog), ""))
-        else:
+        elif host_file:
             tmp = tempfile.mkdtemp(prefix="ringtail-prog-")
-            iso = make_prog_iso(None, a.elf, os.path.abspath(a.prog), tmp)
+            iso = make_prog_iso(a.elf, [m for m, _ in modules] + [os.path.abspath(a.prog)], tmp)
 
     if a.mode == "debug":
         port = a.gdb or 1234
@@ -145,9 +210,18 @@ def main():
           ("KVM -kernel" if a.kvm else "TCG ISO", iso if not a.kvm else a.elf,
            cmdline or "(none)"), file=sys.stderr)
     sys.stdout.flush()
-    proc = subprocess.Popen(argv)
+    piped = not os.isatty(sys.stdin.fileno())
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE if piped else None,
+                            stdout=subprocess.PIPE if piped else None)
+    if piped:
+        ready = threading.Event()
+        out = threading.Thread(target=relay_stdout, args=(proc, ready), daemon=True)
+        out.start()
+        threading.Thread(target=relay_stdin, args=(proc, ready), daemon=True).start()
     try:
         rc = proc.wait(timeout=a.timeout or None)
+        if piped:
+            out.join(timeout=5)       # the last output before QEMU exited
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()

@@ -3,3 +3,7 @@
 # span the whole system. Each module lists its own plans in its rules.mk.
 TEST_PLANS += tests/plans/harness.plan tests/plans/kernel.plan tests/plans/smp.plan
 
+# busybox's shell driven through the console (tests/shell/console.py).
+TEST_PLANS += tests/shell/shell.plan
+# Build tools (the initramfs packer).
+TEST_PLANS += scripts/tests/scripts.plan

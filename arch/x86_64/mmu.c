@@ -155,6 +155,19 @@ int vm_protect(struct aspace *as, vaddr_t va, unsigned flags)
 	return rc;
 }
 
+bool vm_lookup(struct aspace *as, vaddr_t va, paddr_t *pa, unsigned *flags)
+{
+	irqflags_t f = spin_lock_irqsave(&pt_lock);
+	u64 *pte = walk(as->root, va, false);
+	bool held = pte && (*pte & (PTE_P | PTE_PROTNONE));
+	if (held) {
+		*pa = *pte & PTE_ADDR;
+		*flags = (*pte & PTE_P) ? pte_to_flags(*pte) : 0;
+	}
+	spin_unlock_irqrestore(&pt_lock, f);
+	return held;
+}
+
 bool vm_query(struct aspace *as, vaddr_t va, paddr_t *pa, unsigned *flags)
 {
 	irqflags_t f = spin_lock_irqsave(&pt_lock);

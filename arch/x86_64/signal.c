@@ -19,11 +19,14 @@
 #include <kernel/arch/thread.h>
 
 
+/* Linux's siginfo_t on x86_64: the union starts at 16. */
 struct ksiginfo {
 	s32 signo, errnum, code, pad;
 	union {
 		u64 addr;                       /* faults */
 		struct { s32 pid; u32 uid; } kill;
+		struct { s32 pid; u32 uid; s32 status; s32 pad; s64 utime, stime; } chld;
+		struct { s64 band; s32 fd; } poll;
 		u8 raw[112];
 	};
 };
@@ -60,8 +63,9 @@ STATIC_ASSERT(sizeof(struct ksigcontext) == 256, "sigcontext is 256 bytes");
 		    RFLAGS_AC | (1ul << 21))
 
 int arch_signal_setup_frame(struct trap_frame *f, int sig, const struct k_sigaction *ka,
-			    int code, u64 addr, int pid, u64 old_mask)
+			    const struct kinfo *ki, u64 old_mask)
 {
+	u64 addr = ki->addr;
 	struct thread *t = current_thread();
 	if (!(ka->flags & SA_RESTORER))
 		return -EFAULT;         /* x86_64 has no vDSO return path here */
@@ -72,11 +76,21 @@ int arch_signal_setup_frame(struct trap_frame *f, int sig, const struct k_sigact
 	memset(&sf, 0, sizeof(sf));
 	sf.pretcode = ka->restorer;
 	sf.info.signo = sig;
-	sf.info.code = code;
-	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP)
+	sf.info.code = ki->code;
+	if (ki->code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+			     sig == SIGTRAP)) {
 		sf.info.addr = addr;
-	else
-		sf.info.kill.pid = pid;
+	} else if (ki->code > 0 && sig == SIGCHLD) {
+		sf.info.chld.pid = ki->pid;
+		sf.info.chld.uid = ki->uid;
+		sf.info.chld.status = ki->status;
+	} else if (ki->code > 0 && sig == SIGIO) {
+		sf.info.poll.band = ki->band;
+		sf.info.poll.fd = ki->fd;
+	} else {
+		sf.info.kill.pid = ki->pid;     /* kill, tgkill, the kernel (SI_KERNEL) */
+		sf.info.kill.uid = ki->uid;
+	}
 	struct ksigcontext *mc = &sf.uc.uc_mcontext;
 	mc->r8 = f->r8; mc->r9 = f->r9; mc->r10 = f->r10; mc->r11 = f->r11;
 	mc->r12 = f->r12; mc->r13 = f->r13; mc->r14 = f->r14; mc->r15 = f->r15;
@@ -246,8 +260,8 @@ void user_exception(struct trap_frame *f, u64 cr2)
 		sig = SIGSEGV; code = 0x80; addr = 0; what = "general protection fault";
 		break;
 	}
-	struct k_sigaction *ka = &p->sigactions[sig - 1];
-	bool handled = ka->handler > SIG_IGN && !(t->sig_blocked & SIGMASK(sig));
+	const struct k_sigaction *ka = &p->sighand->action[sig - 1];
+	bool handled = READ_ONCE(ka->handler) > SIG_IGN && !(t->sig_blocked & SIGMASK(sig));
 	if (!handled) {
 		/* Linux forces the default action for a blocked or ignored
 		 * synchronous fault: the process dies. */

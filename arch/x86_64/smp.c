@@ -25,6 +25,7 @@
 #include <kernel/arch/clock.h>
 #include <kernel/arch/cpu.h>
 #include <kernel/arch/irq.h>
+#include <kernel/arch/thread.h>
 
 #define TRAMPOLINE 0x8000
 

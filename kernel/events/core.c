@@ -44,6 +44,8 @@ void perf_event_put(struct perf_event *e)
 		perf_event_put(e->leader);
 	if (e->parent)
 		perf_event_put(e->parent);
+	if (e->attr.sample_type & PERF_SAMPLE_CALLCHAIN)
+		__atomic_fetch_sub(&perf_nr_callchain_events, 1, __ATOMIC_RELAXED);
 	kfree(e);
 }
 
@@ -101,7 +103,7 @@ static long check_attr(const struct perf_event_attr *a)
 	if (a->sample_type & ~(u64)SUPPORTED_SAMPLE)
 		return -EINVAL;
 	if (a->freq) {
-		if (a->sample_freq > PERF_MAX_SAMPLE_RATE)
+		if (a->sample_freq > (u64)READ_ONCE(sysctl_perf_event_sample_rate))
 			return -EINVAL;
 	} else if (a->sample_period & (1ull << 63)) {
 		return -EINVAL;
@@ -120,8 +122,8 @@ static long check_attr(const struct perf_event_attr *a)
 		return -EINVAL;
 	if (a->precise_ip > 0)
 		return -EOPNOTSUPP;     /* software emulation has no skid to remove */
-	if (a->sample_max_stack > PERF_MAX_STACK)
-		return -EOVERFLOW;      /* Linux: more than sysctl_perf_event_max_stack */
+	if (a->sample_max_stack > READ_ONCE(sysctl_perf_event_max_stack))
+		return -EOVERFLOW;
 	return 0;
 }
 
@@ -146,38 +148,6 @@ static long check_type(const struct perf_event_attr *a)
 	default:
 		return -ENOENT;
 	}
-}
-
-static struct thread *find_thread(int tid)
-{
-	struct thread *self = current_thread();
-	if (tid == self->tid)
-		return self;
-	struct process *p = proc_find(tid);     /* a process's first thread */
-	struct thread *found = NULL;
-	if (p) {
-		irqflags_t f = spin_lock_irqsave(&p->lock);
-		struct list_node *pos;
-		list_for_each(pos, &p->threads) {
-			struct thread *t = list_entry(pos, struct thread, proc_node);
-			if (t->tid == tid)
-				found = t;
-		}
-		spin_unlock_irqrestore(&p->lock, f);
-		proc_put(p);
-	} else {
-		/* Another thread of our own process. */
-		struct process *me = self->proc;
-		irqflags_t f = spin_lock_irqsave(&me->lock);
-		struct list_node *pos;
-		list_for_each(pos, &me->threads) {
-			struct thread *t = list_entry(pos, struct thread, proc_node);
-			if (t->tid == tid)
-				found = t;
-		}
-		spin_unlock_irqrestore(&me->lock, f);
-	}
-	return found;
 }
 
 struct perf_event *perf_event_alloc(const struct perf_event_attr *attr, int cpu,
@@ -205,6 +175,8 @@ struct perf_event *perf_event_alloc(const struct perf_event_attr *attr, int cpu,
 		e->period = attr->sample_period;
 	e->period_left = (s64)e->period;
 	perf_compute_sizes(e);
+	if (attr->sample_type & PERF_SAMPLE_CALLCHAIN)
+		__atomic_fetch_add(&perf_nr_callchain_events, 1, __ATOMIC_RELAXED);
 	return e;
 }
 
@@ -216,6 +188,10 @@ SYSCALL_DEFINE(perf_event_open)
 	if (flags & ~(u64)PERF_FLAG_ALL)
 		return -EINVAL;
 	long rc = copy_attr(uattr, &attr);
+	if (!rc && !attr.exclude_kernel)
+		rc = perf_allow_kernel();
+	if (!rc && (attr.sample_type & PERF_SAMPLE_CALLCHAIN) && !attr.sample_max_stack)
+		attr.sample_max_stack = (u16)READ_ONCE(sysctl_perf_event_max_stack);
 	if (!rc)
 		rc = check_attr(&attr);
 	if (rc)
@@ -249,13 +225,28 @@ SYSCALL_DEFINE(perf_event_open)
 			return -EBADF;
 		}
 	}
-	struct thread *task = NULL;
+	struct thread *task = NULL, *found = NULL;
 	if (pid != -1) {
-		task = pid == 0 ? current_thread() : find_thread(pid);
+		task = pid == 0 ? current_thread() : (found = thread_find(pid));
 		if (!task) {
 			rc = -ESRCH;
 			goto out;
 		}
+		/* Linux's ptrace_may_access (real ids): a task whose ids
+		 * are not all the caller's needs root. */
+		const struct cred *me = &current_proc()->cred, *them = &task->proc->cred;
+		bool same = me->uid == them->uid && me->uid == them->euid && me->uid == them->suid &&
+			    me->gid == them->gid && me->gid == them->egid && me->gid == them->sgid;
+		if (me->euid != 0 && !same) {
+			rc = -EACCES;
+			goto out;
+		}
+	} else {
+		rc = perf_allow_cpu();
+		if (!rc && attr.type == PERF_TYPE_TRACEPOINT && (attr.sample_type & PERF_SAMPLE_RAW))
+			rc = perf_allow_tracepoint();
+		if (rc)
+			goto out;
 	}
 	if (leader) {
 		/* Members count together: same task, same CPU; the leader must
@@ -307,6 +298,8 @@ fail:
 	perf_source_destroy(e);
 	perf_event_put(e);
 out:
+	if (found)
+		thread_put(found);
 	if (group_file)
 		file_put(group_file);
 	return rc;
@@ -431,7 +424,7 @@ static long perf_ioctl(struct file *f, unsigned int cmd, u64 arg)
 		if (!v || (v & (1ull << 63)))
 			return -EINVAL;
 		if (e->attr.freq) {
-			if (v > PERF_MAX_SAMPLE_RATE)
+			if (v > (u64)READ_ONCE(sysctl_perf_event_sample_rate))
 				return -EINVAL;
 			e->attr.sample_freq = v;
 		} else {

@@ -36,8 +36,8 @@ struct file;
 struct mm;
 struct poll_table;
 
-#define PERF_MAX_SAMPLE_RATE 100000      /* samples/s per CPU (Linux default) */
-#define PERF_MAX_STACK 127                /* callchain entries */
+#define PERF_DEFAULT_SAMPLE_RATE 100000  /* samples/s per CPU (Linux default) */
+#define PERF_MAX_STACK 127                /* callchain entries the buffer holds */
 #define PERF_MIN_CLOCK_PERIOD 10000       /* ns: clock events, as Linux */
 #define PERF_NMI_SLOTS 8
 
@@ -230,3 +230,16 @@ void perf_event_detach_bpf(struct perf_event *e);
  * Callers skip it while perf_bpf_nr_attached is 0 (the usual case). */
 bool perf_bpf_tracepoint(u64 id, const struct bpf_tp_ctx *c);
 extern int perf_bpf_nr_attached;
+
+/* The knobs (sysctl.c). */
+extern int sysctl_perf_event_paranoid, sysctl_perf_event_sample_rate;
+extern int sysctl_perf_cpu_time_max_percent, sysctl_perf_event_max_stack;
+extern int sysctl_perf_event_mlock;
+extern int perf_max_samples_per_tick;
+extern int perf_nr_callchain_events;     /* events sampling callchains */
+/* Linux's permission checks: 0, -EACCES (kernel, CPU-wide) or -EPERM
+ * (raw tracepoint data of CPU-wide events). */
+int perf_allow_kernel(void);
+int perf_allow_cpu(void);
+int perf_allow_tracepoint(void);
+bool perf_is_paranoid(void);

@@ -275,6 +275,7 @@ static const struct vma_ops pm_vma_ops = {
 	.page_prot = pm_page_prot,
 	.fixed_shape = true,
 	.pfnmap = true,
+	.dontcopy = true,       /* Linux: VM_DONTCOPY, a child has no mapping */
 };
 
 long perf_mmap(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned prot, u64 flags,

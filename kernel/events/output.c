@@ -84,7 +84,8 @@ static void output_ctx(const struct perf_event *e, struct perf_output_ctx *ctx, 
  * frames of the current thread, each part behind its context marker. */
 static int build_callchain(const struct perf_event *e, const struct perf_sample *s, u64 *ips)
 {
-	int max = e->attr.sample_max_stack ? e->attr.sample_max_stack : PERF_MAX_STACK;
+	int max = e->attr.sample_max_stack ? e->attr.sample_max_stack
+					    : READ_ONCE(sysctl_perf_event_max_stack);
 	int n = 0;
 	const struct trap_frame *r = s->regs;
 	if (!e->attr.exclude_callchain_kernel && r && !trap_from_user(r) && n + 1 < max) {

@@ -14,7 +14,7 @@
  * PERF_SAMPLE_PERIOD and a fixed period, every software event is a sample);
  * clock samples report the period asked for; raw_syscalls are kernel
  * events, syscalls:* carry the task's user registers. An event may take
- * PERF_MAX_SAMPLE_RATE / HZ timer or NMI samples per tick; past that it is
+ * kernel.perf_event_max_sample_rate / HZ timer or NMI samples per tick; past that it is
  * throttled (THROTTLE, then UNTHROTTLE at the next tick). */
 #include <arch/barrier.h>
 #include <lib/errno.h>
@@ -59,7 +59,6 @@ static bool tp_used(u64 id)
 bool perf_hooks_enabled;                        /* any event exists */
 static int nr_events;
 
-#define MAX_SAMPLES_PER_TICK (PERF_MAX_SAMPLE_RATE / 1000)
 #define NMI_MAX_HZ 20000
 #define NMI_MIN_HZ 100
 
@@ -96,7 +95,7 @@ static bool overflow(struct perf_event *e, const struct perf_sample *s, bool thr
 		e->tick_id = tick;
 		e->tick_samples = 0;
 	}
-	if (++e->tick_samples > MAX_SAMPLES_PER_TICK && throttle) {
+	if (++e->tick_samples > READ_ONCE(perf_max_samples_per_tick) && throttle) {
 		WRITE_ONCE(e->throttled, true);        /* read by perf_tick(), this CPU */
 		e->throttle_hits++;
 		perf_output_throttle(e, true);

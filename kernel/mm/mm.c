@@ -22,6 +22,7 @@
 #include <kernel/heap.h>
 #include <kernel/mm.h>
 #include <kernel/mutex.h>
+#include "mm_internal.h"
 #include <kernel/panic.h>
 #include <kernel/proc.h>
 #include <kernel/signal.h>
@@ -36,7 +37,7 @@ static unsigned prot_to_vm(u64 prot)
 
 /* What goes in the page tables: x86 cannot express write-only or
  * exec-only, so any access right implies read. */
-static unsigned pte_flags(unsigned prot)
+unsigned pte_flags(unsigned prot)
 {
 	return prot ? (prot | VM_READ | VM_USER) : 0;
 }
@@ -52,6 +53,7 @@ struct mm *mm_create(void)
 	}
 	spin_lock_init(&mm->lock, "mm");
 	mutex_init(&mm->mmap_lock, "mmap");
+	mm->refs = 1;
 	mm->mmap_top = USER_MMAP_TOP;
 	return mm;
 }
@@ -72,8 +74,9 @@ static bool range_free(struct mm *mm, u64 start, u64 end)
 	return true;
 }
 
-static void insert_vma(struct mm *mm, struct vma *n)
+void insert_vma(struct mm *mm, struct vma *n)
 {
+	n->mm = mm;
 	struct vma **pp = &mm->vmas;
 	while (*pp && (*pp)->start < n->start)
 		pp = &(*pp)->next;
@@ -170,7 +173,7 @@ static void release_closed(struct vma *list)
 	}
 }
 
-void mm_destroy(struct mm *mm)
+static void mm_unmap_all(struct mm *mm)
 {
 	struct vma *closed = NULL;
 	mutex_lock(&mm->mmap_lock);
@@ -179,6 +182,18 @@ void mm_destroy(struct mm *mm)
 	spin_unlock(&mm->lock);
 	mutex_unlock(&mm->mmap_lock);
 	release_closed(closed);
+}
+
+void mm_get(struct mm *mm)
+{
+	__atomic_fetch_add(&mm->refs, 1, __ATOMIC_RELAXED);
+}
+
+void mm_put(struct mm *mm)
+{
+	if (__atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	mm_unmap_all(mm);
 	aspace_destroy(&mm->as);
 	kfree(mm);
 }
@@ -201,7 +216,7 @@ static u64 find_free(struct mm *mm, u64 len)
 	}
 }
 
-static struct vma *new_vma(u64 start, u64 end, unsigned prot, unsigned kind)
+struct vma *new_vma(u64 start, u64 end, unsigned prot, unsigned kind)
 {
 	struct vma *v = kzalloc(sizeof(*v));
 	if (v) {
@@ -232,6 +247,16 @@ static int map_anon_locked(struct mm *mm, u64 start, u64 len, unsigned prot, uns
 	return rc;
 }
 
+/* MAP_SHARED|MAP_ANONYMOUS: fork shares the area instead of copying it. */
+static void mark_shared(struct mm *mm, u64 start)
+{
+	spin_lock(&mm->lock);
+	struct vma *v = find_vma(mm, start);
+	if (v)
+		v->shared = true;
+	spin_unlock(&mm->lock);
+}
+
 int mm_map_anon(struct mm *mm, u64 start, u64 len, unsigned prot, unsigned kind)
 {
 	struct vma *closed = NULL;
@@ -243,7 +268,7 @@ int mm_map_anon(struct mm *mm, u64 start, u64 len, unsigned prot, unsigned kind)
 }
 
 /* Map the page at addr in area v (lock held). */
-static int fault_in(struct mm *mm, struct vma *v, u64 page, bool write)
+int fault_in(struct mm *mm, struct vma *v, u64 page, bool write)
 {
 	if (v->ops && v->ops->fault)
 		return v->ops->fault(v, page, write);
@@ -266,9 +291,18 @@ int mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec, int *code)
 	spin_lock(&mm->lock);
 	struct vma *v = addr < TASK_SIZE ? find_vma(mm, addr) : NULL;
 	int sig = 0;
+	paddr_t pa;
+	unsigned fl;
 	*code = SEGV_MAPERR;
 	if (!v) {
 		sig = SIGSEGV;
+	} else if (write && (v->prot & VM_WRITE) && v->kind != VMA_DEVICE && !v->shared &&
+		   vm_query(&mm->as, page, &pa, &fl) && !(fl & VM_WRITE)) {
+		/* A page shared copy-on-write since a fork: copy it now. */
+		if (cow_break(mm, v, page, pa)) {
+			sig = SIGBUS;
+			*code = BUS_ADRERR;
+		}
 	} else if (v->kind == VMA_DEVICE && v->prot && !(exec && !(v->prot & VM_EXEC)) &&
 		   !(write && !(v->prot & VM_WRITE))) {
 		/* The device decides (a write to a read-only perf data page is
@@ -285,7 +319,10 @@ int mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec, int *code)
 		sig = SIGSEGV;
 	} else {
 		int rc = fault_in(mm, v, page, write);
-		if (rc == -ENOMEM) {
+		if (rc == -EAGAIN) {
+			/* The file system's page was busy: the access is retried. */
+		} else if (rc == -ENOMEM || (rc && v->kind == VMA_FILE)) {
+			/* Out of memory, or past the end of a mapped file. */
 			sig = SIGBUS;
 			*code = BUS_ADRERR;
 		} else if (rc) {
@@ -329,6 +366,29 @@ int mm_write(struct mm *mm, u64 addr, const void *src, size_t len)
 		len -= n;
 	}
 	return 0;
+}
+
+size_t mm_read(struct mm *mm, u64 addr, void *dst, size_t len)
+{
+	u8 *d = dst;
+	size_t done = 0;
+	mutex_lock(&mm->mmap_lock);
+	while (done < len && addr < TASK_SIZE) {
+		u64 page = ALIGN_DOWN(addr, PAGE_SIZE);
+		size_t n = MIN(len - done, PAGE_SIZE - (addr - page));
+		paddr_t pa;
+		irqflags_t f = spin_lock_irqsave(&mm->lock);
+		bool present = vm_query(&mm->as, page, &pa, NULL);
+		if (present)
+			memcpy(d + done, (u8 *)phys_to_virt(pa) + (addr - page), n);
+		spin_unlock_irqrestore(&mm->lock, f);
+		if (!present)
+			break;
+		addr += n;
+		done += n;
+	}
+	mutex_unlock(&mm->mmap_lock);
+	return done;
 }
 
 /* --- system calls --------------------------------------------------------- */
@@ -387,6 +447,8 @@ long mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
 		int rc = map_anon_locked(mm, (u64)where, len, vprot, VMA_ANON, &closed);
 		if (rc)
 			where = rc;
+		else if ((flags & MAP_TYPE) != MAP_PRIVATE)
+			mark_shared(mm, (u64)where);
 	}
 	mutex_unlock(&mm->mmap_lock);
 	release_closed(closed);
@@ -395,18 +457,20 @@ long mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
 	return where;
 }
 
-long mm_map_device(struct mm *mm, struct file *f, u64 addr, u64 len, unsigned prot,
-		   unsigned maxprot, bool fixed, const struct vma_ops *ops, void *priv, u64 pgoff)
+static long map_area(struct mm *mm, struct file *f, u64 addr, u64 len, unsigned prot,
+		     unsigned maxprot, bool fixed, const struct vma_ops *ops, void *priv, u64 pgoff,
+		     unsigned kind, bool shared)
 {
 	if (!mutex_held(&mm->mmap_lock))
-		panic("mm_map_device without mmap_lock");
-	struct vma *v = new_vma(addr, addr + len, prot, VMA_DEVICE);
+		panic("mapping a file without mmap_lock");
+	struct vma *v = new_vma(addr, addr + len, prot, kind);
 	if (!v)
 		return -ENOMEM;
 	v->maxprot = maxprot;
 	v->ops = ops;
 	v->priv = priv;
 	v->pgoff = pgoff;
+	v->shared = shared;
 	/* Taken before the area is visible: another thread may unmap it as
 	 * soon as the lock is dropped. The caller holds one, so dropping it
 	 * again on failure never releases the file. */
@@ -417,7 +481,7 @@ long mm_map_device(struct mm *mm, struct file *f, u64 addr, u64 len, unsigned pr
 	int rc = fixed ? unmap_locked(mm, addr, addr + len, &closed) : 0;
 	/* mmap_lock has been held since mm_mmap chose the range. */
 	if (rc == 0 && !range_free(mm, addr, addr + len))
-		panic("mm_map_device: the chosen range was taken");
+		panic("map_area: the chosen range was taken");
 	if (rc == 0)
 		insert_vma(mm, v);
 	spin_unlock(&mm->lock);
@@ -430,7 +494,20 @@ long mm_map_device(struct mm *mm, struct file *f, u64 addr, u64 len, unsigned pr
 	return (long)addr;
 }
 
-static unsigned page_prot(struct vma *v, u64 addr, unsigned prot)
+long mm_map_device(struct mm *mm, struct file *f, u64 addr, u64 len, unsigned prot,
+		   unsigned maxprot, bool fixed, const struct vma_ops *ops, void *priv, u64 pgoff)
+{
+	return map_area(mm, f, addr, len, prot, maxprot, fixed, ops, priv, pgoff, VMA_DEVICE, true);
+}
+
+long mm_map_file(struct mm *mm, struct file *f, u64 addr, u64 len, unsigned prot,
+		 unsigned maxprot, bool fixed, const struct vma_ops *ops, void *priv, u64 pgoff,
+		 bool shared)
+{
+	return map_area(mm, f, addr, len, prot, maxprot, fixed, ops, priv, pgoff, VMA_FILE, shared);
+}
+
+unsigned page_prot(struct vma *v, u64 addr, unsigned prot)
 {
 	if (v->ops && v->ops->page_prot)
 		prot = v->ops->page_prot(v, (addr - v->start) / PAGE_SIZE + v->pgoff, prot);
@@ -440,6 +517,14 @@ static unsigned page_prot(struct vma *v, u64 addr, unsigned prot)
 int mm_insert_page(struct mm *mm, struct vma *v, u64 addr, paddr_t pa)
 {
 	return vm_map(&mm->as, addr, pa, page_prot(v, addr, v->prot));
+}
+
+int mm_insert_page_locked(struct vma *v, u64 addr, paddr_t pa)
+{
+	int rc = vm_map(&v->mm->as, addr, pa, page_prot(v, addr, v->prot));
+	if (!rc)
+		v->mm->pages++;
+	return rc;
 }
 
 long mm_munmap(u64 addr, u64 len)
@@ -513,9 +598,17 @@ long mm_mprotect(u64 addr, u64 len, u64 prot)
 		}
 		v->prot = vprot;
 		/* PROT_NONE keeps the frames but makes them inaccessible even to
-		 * the kernel (arch: present bit off, frame remembered). */
-		for (u64 va = v->start; va < v->end; va += PAGE_SIZE)
-			vm_protect(&mm->as, va, page_prot(v, va, vprot));
+		 * the kernel (arch: present bit off, frame remembered). A page
+		 * still shared copy-on-write stays read-only. */
+		for (u64 va = v->start; va < v->end; va += PAGE_SIZE) {
+			paddr_t pa;
+			unsigned fl, want = page_prot(v, va, vprot);
+			if (!vm_lookup(&mm->as, va, &pa, &fl))
+				continue;
+			if (v->kind != VMA_DEVICE && !v->shared && frame_refs(pa) > 1)
+				want &= ~VM_WRITE;
+			vm_protect(&mm->as, va, want);
+		}
 	}
 	spin_unlock(&mm->lock);
 	mutex_unlock(&mm->mmap_lock);

@@ -1,6 +1,9 @@
 /* Physical frame allocator: a bitmap with one bit per 4 KiB frame (1 =
- * in use or not RAM), placed in the first free RAM after the kernel. A
- * double free is a kernel bug and panics rather than corrupting the map. */
+ * in use or not RAM), placed in the first free RAM after the kernel, and
+ * a reference count per frame: a frame shared copy-on-write between
+ * processes, or between a file and the mappings of it, is freed when its
+ * last user lets go. A double free is a kernel bug and panics rather than
+ * corrupting the map. */
 #include <lib/string.h>
 #include <arch/mmu.h>
 #include <kernel/bootinfo.h>
@@ -13,6 +16,7 @@
 
 static spinlock_t pmm_lock = SPINLOCK_INIT("pmm");
 static u64 *bitmap;
+static u16 *refs;               /* per frame; meaningful while allocated */
 static size_t nr_frames;        /* frames covered by the bitmap */
 static size_t free_frames;
 static size_t total_frames;     /* usable RAM frames */
@@ -61,7 +65,8 @@ void pmm_init(const struct bootinfo *bi, paddr_t kstart, paddr_t kend)
 			top = MIN(r->base + r->len, MAX_PHYS);
 	}
 	nr_frames = top / PAGE_SIZE;
-	size_t bytes = ALIGN_UP(ALIGN_UP(nr_frames, 64) / 8, PAGE_SIZE);
+	size_t map_bytes = ALIGN_UP(nr_frames, 64) / 8;
+	size_t bytes = ALIGN_UP(map_bytes + nr_frames * sizeof(u16), PAGE_SIZE);
 
 	/* Find a home for the bitmap in usable RAM that holds nothing else. */
 	paddr_t where = 0;
@@ -80,7 +85,9 @@ void pmm_init(const struct bootinfo *bi, paddr_t kstart, paddr_t kend)
 	if (!where)
 		panic("pmm: no room for a %zu-byte frame bitmap", bytes);
 	bitmap = phys_to_virt(where);
-	memset(bitmap, 0xff, bytes);
+	memset(bitmap, 0xff, map_bytes);
+	refs = (u16 *)((u8 *)bitmap + map_bytes);
+	memset(refs, 0, nr_frames * sizeof(u16));
 
 	for (int i = 0; i < bi->nr_regions; i++) {
 		const struct boot_region *r = &bi->regions[i];
@@ -107,6 +114,22 @@ void pmm_init(const struct bootinfo *bi, paddr_t kstart, paddr_t kend)
 	       free_frames * PAGE_SIZE >> 20, free_frames, where);
 }
 
+/* Give RAM that was reserved at boot (a boot module, once copied out)
+ * back to the allocator. */
+void pmm_release_range(paddr_t start, paddr_t end)
+{
+	irqflags_t f = spin_lock_irqsave(&pmm_lock);
+	for (paddr_t pa = ALIGN_UP(start, PAGE_SIZE); pa + PAGE_SIZE <= end; pa += PAGE_SIZE) {
+		size_t i = pa / PAGE_SIZE;
+		if (i < nr_frames && i >= 0x100000 / PAGE_SIZE && bit_test(i) && !refs[i]) {
+			bit_clear(i);
+			free_frames++;
+			total_frames++;
+		}
+	}
+	spin_unlock_irqrestore(&pmm_lock, f);
+}
+
 static paddr_t take_frame_locked(void)
 {
 	size_t words = ALIGN_UP(nr_frames, 64) / 64;
@@ -119,6 +142,7 @@ static paddr_t take_frame_locked(void)
 		if (i >= nr_frames)
 			continue;
 		bit_set(i);
+		refs[i] = 1;
 		free_frames--;
 		search_hint = w;
 		return (paddr_t)i * PAGE_SIZE;
@@ -149,8 +173,10 @@ paddr_t frame_alloc_contig(size_t count, size_t align)
 		while (k < count && !bit_test(i + k))
 			k++;
 		if (k == count) {
-			for (k = 0; k < count; k++)
+			for (k = 0; k < count; k++) {
 				bit_set(i + k);
+				refs[i + k] = 1;
+			}
 			free_frames -= count;
 			found = (paddr_t)i * PAGE_SIZE;
 			break;
@@ -162,18 +188,43 @@ paddr_t frame_alloc_contig(size_t count, size_t align)
 	return found;
 }
 
-void frame_free(paddr_t pa)
+static size_t frame_index(paddr_t pa, const char *who)
 {
 	size_t i = pa / PAGE_SIZE;
 	if (pa % PAGE_SIZE || i >= nr_frames || i < 0x100000 / PAGE_SIZE)
-		panic("frame_free: bad frame address %#llx", pa);
+		panic("%s: bad frame address %#llx", who, pa);
+	return i;
+}
+
+void frame_get(paddr_t pa)
+{
+	size_t i = frame_index(pa, "frame_get");
 	irqflags_t f = spin_lock_irqsave(&pmm_lock);
-	if (!bit_test(i)) {
+	if (!bit_test(i) || !refs[i] || refs[i] == 0xffff) {
+		spin_unlock_irqrestore(&pmm_lock, f);
+		panic("frame_get: frame %#llx is free or has too many users", pa);
+	}
+	refs[i]++;
+	spin_unlock_irqrestore(&pmm_lock, f);
+}
+
+unsigned frame_refs(paddr_t pa)
+{
+	return READ_ONCE(refs[frame_index(pa, "frame_refs")]);
+}
+
+void frame_free(paddr_t pa)
+{
+	size_t i = frame_index(pa, "frame_free");
+	irqflags_t f = spin_lock_irqsave(&pmm_lock);
+	if (!bit_test(i) || !refs[i]) {
 		spin_unlock_irqrestore(&pmm_lock, f);
 		panic("frame_free: double free of frame %#llx", pa);
 	}
-	bit_clear(i);
-	free_frames++;
+	if (--refs[i] == 0) {
+		bit_clear(i);
+		free_frames++;
+	}
 	spin_unlock_irqrestore(&pmm_lock, f);
 }
 

@@ -1,7 +1,8 @@
 /* Loading a static ELF64 executable (ET_EXEC, or ET_DYN without an
- * interpreter: static-pie) and building the System V initial stack. The
- * image is untrusted: every header field is checked against the image
- * size and the user address range before use. */
+ * interpreter: static-pie) from a file and building the System V initial
+ * stack. The file is untrusted: every header field is checked against its
+ * size and the user address range before use, and it is read piece by
+ * piece (no copy of the whole file). */
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <arch/mmu.h>
@@ -82,10 +83,34 @@ static int map_segments(struct mm *mm, const struct elf64_phdr *ph, int n, u64 b
 	return 0;
 }
 
-long elf_load(struct mm *mm, const void *image, size_t size, struct elf_info *info)
+/* Copy [off, off + len) of the file to user address va of mm. */
+static int copy_segment(struct mm *mm, const struct elf_source *src, u64 off, u64 va, u64 len)
 {
-	const struct elf64_ehdr *eh = image;
-	if (size < sizeof(*eh) || memcmp(eh->ident, "\x7f" "ELF", 4) || eh->ident[4] != 2 ||
+	u8 *buf = kmalloc(PAGE_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	int rc = 0;
+	for (u64 done = 0; done < len && !rc;) {
+		size_t n = (size_t)MIN(len - done, (u64)PAGE_SIZE);
+		long got = src->read(src->ctx, off + done, buf, n);
+		if (got != (long)n)
+			rc = got < 0 ? (int)got : -ENOEXEC;
+		else
+			rc = mm_write(mm, va + done, buf, n);
+		done += n;
+	}
+	kfree(buf);
+	return rc;
+}
+
+long elf_load(struct mm *mm, const struct elf_source *src, struct elf_info *info)
+{
+	struct elf64_ehdr ehdr;
+	const struct elf64_ehdr *eh = &ehdr;
+	u64 size = src->size;
+	if (size < sizeof(ehdr) || src->read(src->ctx, 0, &ehdr, sizeof(ehdr)) != sizeof(ehdr))
+		return -ENOEXEC;
+	if (memcmp(eh->ident, "\x7f" "ELF", 4) || eh->ident[4] != 2 ||
 	    eh->ident[5] != 1 || eh->machine != EM_X86_64 ||
 	    (eh->type != ET_EXEC && eh->type != ET_DYN))
 		return -ENOEXEC;
@@ -94,14 +119,23 @@ long elf_load(struct mm *mm, const void *image, size_t size, struct elf_info *in
 	    size - eh->phoff < (u64)eh->phnum * sizeof(struct elf64_phdr))
 		return -ENOEXEC;
 	struct elf64_phdr ph[MAX_PHDRS];
-	memcpy(ph, (const u8 *)image + eh->phoff, eh->phnum * sizeof(*ph));
+	if (src->read(src->ctx, eh->phoff, ph, eh->phnum * sizeof(*ph)) !=
+	    (long)(eh->phnum * sizeof(*ph)))
+		return -ENOEXEC;
 	int n = eh->phnum;
 	u64 bias = eh->type == ET_DYN ? PIE_BASE : 0;
 	u64 top = 0, phdr_addr = 0;
 	bool any = false;
 	for (int i = 0; i < n; i++) {
-		if (ph[i].type == PT_INTERP)
-			return -ENOEXEC;        /* dynamically linked: no loader here */
+		if (ph[i].type == PT_INTERP) {
+			/* Dynamically linked: Ringtail loads no interpreter. */
+			info->interp[0] = 0;
+			u64 n = MIN(ph[i].filesz, (u64)sizeof(info->interp) - 1);
+			if (ph[i].offset <= size && size - ph[i].offset >= n &&
+			    src->read(src->ctx, ph[i].offset, info->interp, n) == (long)n)
+				info->interp[n] = 0;
+			return -ELIBBAD;
+		}
 		if (ph[i].type == PT_PHDR)
 			phdr_addr = ph[i].vaddr + bias;
 		if (ph[i].type != PT_LOAD)
@@ -122,8 +156,7 @@ long elf_load(struct mm *mm, const void *image, size_t size, struct elf_info *in
 	int rc = map_segments(mm, ph, n, bias);
 	for (int i = 0; i < n && !rc; i++)
 		if (ph[i].type == PT_LOAD && ph[i].filesz)
-			rc = mm_write(mm, ph[i].vaddr + bias, (const u8 *)image + ph[i].offset,
-				      ph[i].filesz);
+			rc = copy_segment(mm, src, ph[i].offset, ph[i].vaddr + bias, ph[i].filesz);
 	if (rc)
 		return rc;
 	info->entry = eh->entry + bias;
@@ -157,7 +190,7 @@ long elf_load(struct mm *mm, const void *image, size_t size, struct elf_info *in
  *   [rsp] argc, argv[0..argc-1], NULL, envp[...], NULL, auxv pairs, AT_NULL
  * with the strings and the 16 AT_RANDOM bytes above it. */
 long elf_setup_stack(struct mm *mm, const char *const *argv, const char *const *envp,
-		     const struct elf_info *info, u64 *sp_out)
+		     const struct elf_info *info, u32 uid, u64 *sp_out)
 {
 	int rc = mm_map_anon(mm, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE,
 			     VM_READ | VM_WRITE, VMA_STACK);
@@ -169,6 +202,7 @@ long elf_setup_stack(struct mm *mm, const char *const *argv, const char *const *
 	while (envp[envc])
 		envc++;
 	u64 sp = USER_STACK_TOP;
+	mm->env_end = sp;
 	u64 *ptrs = kmalloc((argc + envc + 2) * sizeof(u64));
 	if (!ptrs)
 		return -ENOMEM;
@@ -179,12 +213,14 @@ long elf_setup_stack(struct mm *mm, const char *const *argv, const char *const *
 		rc |= mm_write(mm, sp, envp[i], n);
 		ptrs[argc + 1 + i] = sp;
 	}
+	mm->env_start = mm->arg_end = sp;
 	for (int i = argc - 1; i >= 0; i--) {
 		size_t n = strlen(argv[i]) + 1;
 		sp -= n;
 		rc |= mm_write(mm, sp, argv[i], n);
 		ptrs[i] = sp;
 	}
+	mm->arg_start = sp;
 	u64 execfn = argc ? ptrs[0] : 0;
 	sp -= 7;
 	u64 platform = sp;
@@ -197,7 +233,7 @@ long elf_setup_stack(struct mm *mm, const char *const *argv, const char *const *
 	u64 aux[] = {
 		AT_PHDR, info->phdr, AT_PHENT, 56, AT_PHNUM, (u64)info->phnum,
 		AT_PAGESZ, PAGE_SIZE, AT_BASE, 0, AT_FLAGS, 0, AT_ENTRY, info->entry,
-		AT_UID, 0, AT_EUID, 0, AT_GID, 0, AT_EGID, 0, AT_PLATFORM, platform,
+		AT_UID, uid, AT_EUID, uid, AT_GID, 0, AT_EGID, 0, AT_PLATFORM, platform,
 		AT_HWCAP, arch_hwcap(), AT_CLKTCK, 100, AT_SECURE, 0, AT_RANDOM, random,
 		AT_EXECFN, execfn, AT_NULL, 0,
 	};

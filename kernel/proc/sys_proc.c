@@ -3,7 +3,9 @@
 #include <lib/string.h>
 #include <arch/trap.h>
 #include <kernel/clock.h>
+#include <kernel/pmm.h>
 #include <kernel/proc.h>
+#include <kernel/vfs.h>
 #include <kernel/sched.h>
 #include <kernel/syscall.h>
 #include <kernel/usermem.h>
@@ -12,37 +14,13 @@
 
 SYSCALL_DEFINE(getpid) { return current_proc()->pid; }
 SYSCALL_DEFINE(gettid) { return current_thread()->tid; }
-SYSCALL_DEFINE(getppid) { return current_proc()->ppid; }
-SYSCALL_DEFINE(getuid) { return 0; }
-SYSCALL_DEFINE(geteuid) { return 0; }
-SYSCALL_DEFINE(getgid) { return 0; }
-SYSCALL_DEFINE(getegid) { return 0; }
-SYSCALL_DEFINE(getpgrp) { return current_proc()->pid; }
-SYSCALL_DEFINE(getsid)
+SYSCALL_DEFINE(getppid)
 {
-	if (a0 && (int)a0 != current_proc()->pid) {
-		struct process *p = proc_find((int)a0);
-		if (!p)
-			return -ESRCH;
-		proc_put(p);
-		return (int)a0;
-	}
-	return current_proc()->pid;
-}
-
-/* Each process is its own process group (there is no job control). */
-SYSCALL_DEFINE(getpgid)
-{
-	int pid = (int)a0;
-	if (pid == 0 || pid == current_proc()->pid)
-		return current_proc()->pid;
-	if (pid < 0)
-		return -ESRCH;
-	struct process *p = proc_find(pid);
-	if (!p)
-		return -ESRCH;
-	proc_put(p);
-	return pid;
+	struct process *p = current_proc();
+	irqflags_t f = spin_lock_irqsave(&procs_lock);
+	int ppid = p->parent ? p->parent->pid : 0;
+	spin_unlock_irqrestore(&procs_lock, f);
+	return ppid;
 }
 
 SYSCALL_DEFINE(exit)
@@ -133,18 +111,6 @@ SYSCALL_DEFINE(prctl)
 	default:
 		return -EINVAL;
 	}
-}
-
-struct utsname {
-	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
-};
-
-SYSCALL_DEFINE(uname)
-{
-	static const struct utsname u = {
-		"Ringtail", "ringtail", "0.1.0", "#1 SMP Ringtail", "x86_64", "(none)",
-	};
-	return copy_to_user(a0, &u, sizeof(u)) ? -EFAULT : 0;
 }
 
 SYSCALL_DEFINE(sched_yield)
@@ -266,7 +232,13 @@ SYSCALL_DEFINE(getrusage)
 		spin_unlock_irqrestore(&p->lock, f);
 		ut += clock_ns() - self->switched_in_ns;
 		ru.ru_minflt += (s64)p->exited_minflt;
-	} else if (who != RUSAGE_CHILDREN) {
+	} else if (who == RUSAGE_CHILDREN) {
+		struct process *p = self->proc;
+		irqflags_t f = spin_lock_irqsave(&p->lock);
+		ut = p->child_utime_ns;
+		st = p->child_stime_ns;
+		spin_unlock_irqrestore(&p->lock, f);
+	} else {
 		return -EINVAL;
 	}
 	ru.ru_utime[0] = (s64)(ut / NSEC_PER_SEC);
@@ -276,6 +248,61 @@ SYSCALL_DEFINE(getrusage)
 	if (who != RUSAGE_CHILDREN)
 		ru.ru_maxrss = (s64)(self->proc->mm->pages * 4);
 	return copy_to_user(a1, &ru, sizeof(ru)) ? -EFAULT : 0;
+}
+
+#define USER_HZ 100
+#define NS_PER_TICK (NSEC_PER_SEC / USER_HZ)
+
+/* times: this process's and its waited-for children's CPU time in clock
+ * ticks; the return value is ticks since boot. */
+SYSCALL_DEFINE(times)
+{
+	struct process *p = current_proc();
+	u64 tms[4] = { 0 };
+	irqflags_t f = spin_lock_irqsave(&p->lock);
+	u64 ut = p->utime_ns, st = p->stime_ns;
+	struct list_node *pos;
+	list_for_each(pos, &p->threads) {
+		struct thread *t = list_entry(pos, struct thread, proc_node);
+		ut += t->utime_ns;
+		st += t->stime_ns;
+	}
+	tms[2] = p->child_utime_ns / NS_PER_TICK;
+	tms[3] = p->child_stime_ns / NS_PER_TICK;
+	spin_unlock_irqrestore(&p->lock, f);
+	tms[0] = ut / NS_PER_TICK;
+	tms[1] = st / NS_PER_TICK;
+	if (a0 && copy_to_user(a0, tms, sizeof(tms)))
+		return -EFAULT;
+	return (long)(clock_ns() / NS_PER_TICK);
+}
+
+struct ksysinfo {
+	s64 uptime;
+	u64 loads[3];
+	u64 totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	u16 procs, pad;
+	u64 totalhigh, freehigh;
+	u32 mem_unit;
+	char reserved[4];
+};
+STATIC_ASSERT(sizeof(struct ksysinfo) == 112, "Linux's struct sysinfo");
+
+SYSCALL_DEFINE(sysinfo)
+{
+	struct ksysinfo si;
+	memset(&si, 0, sizeof(si));
+	si.uptime = (s64)(clock_ns() / NSEC_PER_SEC);
+	u64 l[3];
+	sched_loadavg(l);
+	for (int k = 0; k < 3; k++)
+		si.loads[k] = l[k] * 65536 / 100;       /* SI_LOAD_SHIFT */
+	si.totalram = frame_total_count();
+	si.freeram = frame_free_count();
+	si.sharedram = ramfs_pages();
+	si.procs = (u16)MIN(thread_count(), 0xffff);
+	si.mem_unit = PAGE_SIZE;
+	return copy_to_user(a0, &si, sizeof(si)) ? -EFAULT : 0;
 }
 
 #define GRND_NONBLOCK 1

@@ -240,6 +240,8 @@ static void do_schedule(bool preempt)
 	account(prev, now);
 	next->switched_in_ns = now;
 	next->on_cpu = true;
+	if (next->rseq)
+		next->rseq_pending = true;      /* it may have been preempted or moved */
 	next->slice_ticks = SLICE_TICKS;
 	if (READ_ONCE(perf_hooks_enabled))
 		perf_sched_out(prev, next, preempt && prev->state != THREAD_DEAD);
@@ -306,9 +308,52 @@ static bool queued_elsewhere(unsigned int self)
 	return false;
 }
 
+/* Linux's load average: every 5 s, each average moves towards the number
+ * of runnable threads by a fixed factor (fixed point, 11 bits). */
+#define FSHIFT 11
+#define FIXED_1 (1 << FSHIFT)
+#define LOAD_FREQ_TICKS 5000
+static const u64 load_exp[3] = { 1884, 2014, 2037 };   /* 1, 5, 15 minutes */
+static u64 load_avg[3];
+
+static void load_update(void)
+{
+	u64 n = 0;
+	for (unsigned int c = 0; c < MAX_CPUS; c++) {
+		struct cpu *oc = cpu_table[c];
+		if (!oc || !oc->online)
+			continue;
+		n += READ_ONCE(runqueues[c].nr_queued);
+		n += READ_ONCE(oc->current) != runqueues[c].idle;
+	}
+	n *= FIXED_1;
+	for (int k = 0; k < 3; k++) {
+		u64 l = load_avg[k] * load_exp[k] + n * (FIXED_1 - load_exp[k]);
+		WRITE_ONCE(load_avg[k], (l + FIXED_1 / 2) >> FSHIFT);
+	}
+}
+
+void sched_loadavg(u64 avg_x100[3])
+{
+	for (int k = 0; k < 3; k++)
+		avg_x100[k] = (READ_ONCE(load_avg[k]) * 100 + FIXED_1 / 2) >> FSHIFT;
+}
+
+u32 sched_nr_running(void)
+{
+	u32 n = 0;
+	for (unsigned int c = 0; c < MAX_CPUS; c++)
+		if (cpu_table[c] && cpu_table[c]->online)
+			n += READ_ONCE(runqueues[c].nr_queued) +
+			     (READ_ONCE(cpu_table[c]->current) != runqueues[c].idle);
+	return n;
+}
+
 void sched_tick(void)
 {
 	struct cpu *c = this_cpu();
+	if (c->id == 0 && c->ticks % LOAD_FREQ_TICKS == 0)
+		load_update();
 	struct thread *t = c->current;
 	struct runqueue *rq = c->sched;
 	if (!t || !rq)

@@ -18,7 +18,8 @@
 #include <kernel/arch/entry.h>
 #include <kernel/arch/thread.h>
 
-static int next_tid = 1;
+static int last_tid = INIT_PID;         /* pid 1 is init's */
+static spinlock_t tid_lock = SPINLOCK_INIT("tid");
 static int live_threads;
 static spinlock_t all_lock = SPINLOCK_INIT("threads");
 static struct list_node all_threads = LIST_INIT(all_threads);
@@ -46,9 +47,38 @@ void thread_dump(void)
 static struct thread boot_idle_thread;
 
 
+static bool tid_in_use(int tid)
+{
+	bool used = false;
+	irqflags_t f = spin_lock_irqsave(&all_lock);
+	struct list_node *pos;
+	list_for_each(pos, &all_threads)
+		if (list_entry(pos, struct thread, all_node)->tid == tid)
+			used = true;
+	spin_unlock_irqrestore(&all_lock, f);
+	return used;
+}
+
+/* The next id after the last one given out that no thread, process,
+ * process group or session uses, wrapping from PID_MAX to 300 as Linux
+ * does; -1 if all are taken. */
 static int thread_alloc_tid(void)
 {
-	return __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+	irqflags_t f = spin_lock_irqsave(&tid_lock);
+	int tid = -1;
+	for (int tries = 0; tries < PID_MAX && tid < 0; tries++) {
+		int c = last_tid + 1 < PID_MAX ? last_tid + 1 : PID_WRAP_MIN;
+		last_tid = c;
+		if (!tid_in_use(c) && !proc_id_in_use(c))
+			tid = c;
+	}
+	spin_unlock_irqrestore(&tid_lock, f);
+	return tid;
+}
+
+int thread_last_tid(void)
+{
+	return READ_ONCE(last_tid);
 }
 
 int thread_count(void)
@@ -68,6 +98,12 @@ static struct thread *thread_alloc(const char *name)
 	}
 	t->kstack_top = (u64)t->kstack + KSTACK_PAGES * PAGE_SIZE;
 	t->tid = thread_alloc_tid();
+	if (t->tid < 0) {
+		vmap_free(t->kstack, KSTACK_PAGES);
+		kfree(t);
+		return NULL;
+	}
+	t->refs = 1;
 	t->cpu = this_cpu_id();
 	t->cpu_mask = ~0ull;
 	t->state = THREAD_BLOCKED;
@@ -109,6 +145,11 @@ struct thread *thread_create_user(struct process *proc, const struct trap_frame 
 	struct thread *t = thread_alloc(proc->comm);
 	if (!t)
 		return NULL;
+	t->sig_info = kzalloc(NSIG * sizeof(struct kinfo));
+	if (!t->sig_info) {
+		thread_free(t);
+		return NULL;
+	}
 	t->proc = proc;
 	arch_thread_init_stack(t, true);
 	memcpy(t->uframe, frame, sizeof(*frame));
@@ -138,14 +179,39 @@ void thread_exit(void)
 	panic("a dead thread was scheduled again");
 }
 
-void thread_free(struct thread *t)
+void thread_put(struct thread *t)
 {
+	if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL))
+		return;
 	irqflags_t f = spin_lock_irqsave(&all_lock);
 	list_del(&t->all_node);
 	spin_unlock_irqrestore(&all_lock, f);
 	vmap_free(t->kstack, KSTACK_PAGES);
+	kfree(t->sig_info);
 	kfree(t);
 	__atomic_fetch_sub(&live_threads, 1, __ATOMIC_RELAXED);
+}
+
+void thread_free(struct thread *t)
+{
+	thread_put(t);                  /* the reference it was born with */
+}
+
+struct thread *thread_find(int tid)
+{
+	struct thread *found = NULL;
+	irqflags_t f = spin_lock_irqsave(&all_lock);
+	struct list_node *pos;
+	list_for_each(pos, &all_threads) {
+		struct thread *t = list_entry(pos, struct thread, all_node);
+		if (t->tid == tid && t->proc && t->state != THREAD_DEAD) {
+			__atomic_fetch_add(&t->refs, 1, __ATOMIC_RELAXED);
+			found = t;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&all_lock, f);
+	return found;
 }
 
 void thread_init_idle(struct cpu *c)

@@ -1,6 +1,6 @@
 /* Clocks and the periodic tick. */
 #include <kernel/clock.h>
-#include <kernel/console.h>
+#include <kernel/tty.h>
 #include <arch/barrier.h>
 #include <kernel/percpu.h>
 #include <kernel/ktimer.h>

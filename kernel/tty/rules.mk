@@ -1,2 +1,2 @@
-# kernel/tty: the serial console as a file.
-KERNEL_C += kernel/tty/console.c
+# kernel/tty: the serial console terminal (line discipline, termios, sessions).
+KERNEL_C += kernel/tty/tty.c

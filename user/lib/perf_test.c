@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <ringtail/tracepoints.h>
 #include "perf_test.h"
 
 u64 perf_count(long fd)
@@ -22,30 +21,6 @@ u64 perf_id(long fd)
 
 /* --- tracepoints --------------------------------------------------------- */
 static const char *const tracefs_roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-
-/* Ringtail: syscalls:sys_enter_<name> for the syscalls programs here use. */
-static const struct { const char *name; int nr; } rt_syscalls[] = {
-	{ "getpid", NR_getpid }, { "kill", NR_kill }, { "getppid", NR_getppid },
-	{ "getpgid", NR_getpgid }, { "prctl", NR_prctl }, { "getsid", 124 },
-	{ "gettid", 186 }, { "sched_yield", 24 }, { "getuid", 102 }, { "nanosleep", 35 },
-	{ "unlinkat", 263 },
-};
-
-static long rt_tp_id(const char *group, const char *name)
-{
-	int enter = !strncmp(name, "sys_enter_", 10), exit_ = !strncmp(name, "sys_exit_", 9);
-
-	if (!strcmp(group, "raw_syscalls"))
-		return !strcmp(name, "sys_enter") ? RT_TP_RAW_SYSCALLS_SYS_ENTER :
-		       !strcmp(name, "sys_exit")  ? RT_TP_RAW_SYSCALLS_SYS_EXIT : -ENOENT;
-	if (strcmp(group, "syscalls") || (!enter && !exit_))
-		return -ENOENT;
-	for (size_t i = 0; i < sizeof(rt_syscalls) / sizeof(rt_syscalls[0]); i++)
-		if (!strcmp(name + (enter ? 10 : 9), rt_syscalls[i].name))
-			return enter ? RT_TP_SYS_ENTER(rt_syscalls[i].nr) :
-				       RT_TP_SYS_EXIT(rt_syscalls[i].nr);
-	return -ENOENT;
-}
 
 static int tracefs_root(void)
 {
@@ -68,8 +43,7 @@ long tp_id(const char *group, const char *name)
 	int root, fd;
 	long n;
 
-	if (on_ringtail())
-		return rt_tp_id(group, name);
+	/* Ringtail has tracefs too (its ids are ringtail/tracepoints.h's). */
 	root = tracefs_root();
 	if (root < 0)
 		return -ENODEV;
@@ -87,7 +61,7 @@ long tp_id(const char *group, const char *name)
 
 const char *tp_unavailable(void)
 {
-	if (on_ringtail() || tracefs_root() >= 0)
+	if (tracefs_root() >= 0)
 		return NULL;
 	return "tracefs not mounted (mount -t tracefs nodev /sys/kernel/tracing)";
 }

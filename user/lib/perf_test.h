@@ -5,7 +5,7 @@
  * Every program here is an ordinary Linux program: it runs unchanged on a
  * Linux host (the reference) and on Ringtail. What differs is looked up at
  * run time, never compiled in:
- *   - tracepoint ids: tracefs on Linux, <ringtail/tracepoints.h> on Ringtail
+ *   - tracepoint ids: from tracefs (Linux and Ringtail alike)
  *     (tp_id());
  *   - the NMI-driven cycles event exists only on Ringtail (hw_cycles_ok()).
  * Syscalls go through RSYS() so results are the kernel's (-errno), which the

@@ -3,10 +3,10 @@
  *  RSYS(nr, args...)  raw syscall: returns what the kernel returned (-errno on
  *                     failure), bypassing musl's wrappers and errno.
  *  BAD_* constants    pointers no kernel may dereference for the caller.
- *  on_ringtail()      1 when uname() says "Ringtail" (checks that only hold
- *                     on Ringtail, e.g. the exact 80x24 console, are strict
- *                     there and relaxed on a Linux host; the printed output
- *                     is the same either way).
+ *  on_ringtail()      1 when uname()'s release ends in "-ringtail" (checks
+ *                     that only hold on Ringtail, e.g. the exact 80x24
+ *                     console, are strict there and relaxed on a Linux
+ *                     host; the printed output is the same either way).
  *  FAULT_TRY(stmt)    runs stmt with SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP
  *                     caught; returns the signal (0 if none) and leaves the
  *                     siginfo in fault_info. Needs fault_catch_install().
@@ -46,7 +46,12 @@ static inline int on_ringtail(void)
 	static int cached = -1;
 	if (cached < 0) {
 		struct utsname u;
-		cached = RSYS(SYS_uname, &u) == 0 && !strcmp(u.sysname, "Ringtail");
+		/* sysname is "Linux" (programs pick code paths by it); the
+		 * release names Ringtail, as "6.18.0-ringtail". */
+		size_t n = 0;
+		if (RSYS(SYS_uname, &u) == 0)
+			n = strlen(u.release);
+		cached = n >= 9 && !strcmp(u.release + n - 9, "-ringtail");
 	}
 	return cached;
 }

@@ -147,7 +147,9 @@ def boot_ringtail(specs, args):
         os.unlink(args.log)
     except FileNotFoundError:
         pass
-    modules = [(s.path, s.name) for s in specs] if kvm else None
+    # The programs are in the image (build/initramfs); under KVM it is the
+    # -initrd module the ISO's GRUB would load.
+    modules = [(os.path.join(build, "initramfs"), "")] if kvm else None
     argv = qemu.build_argv(iso=iso, elf=elf, cmdline="run=" + ",".join(s.text for s in specs),
                            smp=args.smp, mem=args.mem, kvm=kvm, serial="file:" + args.log,
                            modules=modules)

@@ -1,16 +1,31 @@
-/* Static ELF64 loading. */
+/* Static ELF64 loading (elf.c) and exec (exec.c). */
 #pragma once
 #include <lib/types.h>
 
 struct mm;
+struct inode;
 
 struct elf_info {
 	u64 entry;
 	u64 phdr;               /* user address of the program headers */
 	int phnum;
 	u64 brk;                /* first page after the highest segment */
+	char interp[64];        /* PT_INTERP, when elf_load says -ELIBBAD */
 };
 
-long elf_load(struct mm *mm, const void *image, size_t size, struct elf_info *info);
+/* Where the image comes from: read(ctx, off, buf, len) returns the bytes
+ * read (fewer only at the end) or -errno; size is the file size. */
+struct elf_source {
+	long (*read)(void *ctx, u64 off, void *buf, size_t len);
+	void *ctx;
+	u64 size;
+};
+
+/* Map and fill the segments into mm: 0, -ENOEXEC (not a valid static
+ * ELF), -ELIBBAD (dynamically linked: info->interp names the
+ * interpreter), -ENOMEM. */
+long elf_load(struct mm *mm, const struct elf_source *src, struct elf_info *info);
 long elf_setup_stack(struct mm *mm, const char *const *argv, const char *const *envp,
-		     const struct elf_info *info, u64 *sp_out);
+		     const struct elf_info *info, u32 uid, u64 *sp_out);
+/* elf_load from a regular file (its data, read under its lock). */
+long exec_load_inode(struct mm *mm, struct inode *i, struct elf_info *info);

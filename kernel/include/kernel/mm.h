@@ -1,5 +1,6 @@
 /* User address spaces: page tables plus a sorted list of areas (VMAs).
- * Anonymous areas are filled on demand, one zeroed page per fault. */
+ * Anonymous areas are filled on demand, one zeroed page per fault; fork
+ * shares their frames copy-on-write (kernel/mm/fork.c). */
 #pragma once
 #include <lib/types.h>
 #include <kernel/mutex.h>
@@ -30,17 +31,24 @@ struct vma_ops {
 	 * (on other device areas it just unmaps; the next touch faults the
 	 * device's page in again). */
 	bool pfnmap;
+	/* The area's page-table entries hold references on their frames
+	 * (file mappings), freed at unmap as anonymous ones are. */
+	bool owns_frames;
+	/* fork does not copy the area (Linux's VM_DONTCOPY: perf buffers). */
+	bool dontcopy;
 };
 
 struct vma {
 	struct vma *next;
+	struct mm *mm;
 	u64 start, end;         /* [start, end), page aligned */
 	unsigned prot;          /* VM_READ | VM_WRITE | VM_EXEC */
 	unsigned maxprot;       /* what mprotect may grant */
 	unsigned kind;
 	const struct vma_ops *ops;
 	void *priv;
-	u64 pgoff;              /* for device areas: page offset of start */
+	u64 pgoff;              /* device and file areas: page offset of start */
+	bool shared;            /* MAP_SHARED: fork shares, never copies */
 	/* Device areas: the file mapped. Each area holds a reference (both
 	 * halves of a split one too), so the file is released only when its
 	 * last mapping goes, as Linux's vm_file. */
@@ -51,14 +59,19 @@ struct vma {
 #define VMA_STACK  1
 #define VMA_BRK    2
 #define VMA_DEVICE 3
+#define VMA_FILE   4            /* a regular file (ops from its file system) */
 
 struct mm {
+	int refs;               /* processes using it (CLONE_VM, vfork) */
 	struct aspace as;
 	struct mutex mmap_lock;         /* changes to the area list (mm.c) */
 	spinlock_t lock;                /* the area list and page tables, briefly */
 	struct vma *vmas;       /* sorted by address */
 	u64 brk_start, brk;
 	u64 mmap_top;           /* top-down search starts below this */
+	/* Where exec put the argument and environment strings
+	 * (/proc/PID/cmdline and environ read them from there). */
+	u64 arg_start, arg_end, env_start, env_end;
 	size_t pages;           /* anonymous pages owned */
 };
 
@@ -68,13 +81,22 @@ struct mm {
 #define TASK_SIZE       0x00007ffffffff000ull   /* highest user address + 1 */
 
 struct mm *mm_create(void);
-void mm_destroy(struct mm *mm);
+void mm_get(struct mm *mm);
+void mm_put(struct mm *mm);             /* the last user destroys it */
+/* fork: a copy of old whose private pages are shared copy-on-write.
+ * 0, or -ENOMEM (nothing is left behind). */
+int mm_dup(struct mm *old, struct mm **out);
+
 
 /* Create an anonymous (demand-zero) area; MAP_FIXED semantics. */
 int mm_map_anon(struct mm *mm, u64 start, u64 len, unsigned prot, unsigned kind);
 /* Copy bytes into user memory of mm (not necessarily current): used by
  * the ELF loader before the process runs. */
 int mm_write(struct mm *mm, u64 addr, const void *src, size_t len);
+/* Read up to len bytes of mm's memory at addr (another process's too)
+ * without faulting anything in: the bytes read before the first page
+ * that is not present. Takes mm's mmap_lock. */
+size_t mm_read(struct mm *mm, u64 addr, void *dst, size_t len);
 /* Populate pages (allocate now instead of on fault). */
 int mm_populate(struct mm *mm, u64 start, u64 len);
 
@@ -93,6 +115,12 @@ long mm_map_device(struct mm *mm, struct file *f, u64 addr, u64 len, unsigned pr
 		   unsigned maxprot, bool fixed, const struct vma_ops *ops, void *priv, u64 pgoff);
 /* Map one frame into a device area (from its fault handler or eagerly). */
 int mm_insert_page(struct mm *mm, struct vma *v, u64 addr, paddr_t pa);
+/* The same from a fault handler, which runs with mm->lock held. */
+int mm_insert_page_locked(struct vma *v, u64 addr, paddr_t pa);
+/* A file area (a file system's mmap op; mmap_lock held, as for devices). */
+long mm_map_file(struct mm *mm, struct file *f, u64 addr, u64 len, unsigned prot,
+		 unsigned maxprot, bool fixed, const struct vma_ops *ops, void *priv, u64 pgoff,
+		 bool shared);
 
 /* Page fault on a user address: 0 if handled, or the signal to send
  * (SIGSEGV with *code = SEGV_MAPERR / SEGV_ACCERR). */

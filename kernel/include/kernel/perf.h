@@ -20,3 +20,18 @@ void perf_thread_exit(struct thread *t);
 int perf_thread_fork(struct thread *parent, struct thread *child);
 /* The event behind an open perf fd's file, or NULL if it is not one. */
 struct perf_event *perf_event_from_file(struct file *f);
+
+/* The perf knobs of /proc/sys/kernel (kernel/events/sysctl.c). */
+enum perf_sysctl {
+	PERF_SYSCTL_PARANOID = 1,     /* never 0: a pseudo entry's arg 0 means "inherit" */
+	PERF_SYSCTL_MAX_SAMPLE_RATE,
+	PERF_SYSCTL_CPU_TIME_MAX_PERCENT,
+	PERF_SYSCTL_MAX_STACK,
+	PERF_SYSCTL_MLOCK_KB,
+};
+int perf_sysctl_read(enum perf_sysctl which);
+/* A write of buf: len, or -EINVAL (not an integer, out of range), -EBUSY. */
+long perf_sysctl_write(enum perf_sysctl which, const char *buf, size_t len);
+/* One decimal integer with optional sign and surrounding blanks (Linux's
+ * proc_dointvec): 0 and *out, or -EINVAL. */
+int sysctl_parse_int(const char *buf, size_t len, int *out);

@@ -13,7 +13,8 @@ void printk_emergency(const char *fmt, ...) __printf(1, 2);
 /* From now on print without locking or deferring (panic). */
 void printk_enter_emergency(void);
 
-void console_write(const char *s, size_t n);
+void console_write(const char *s, size_t n);          /* kernel text: also klog */
+void console_write_user(const char *s, size_t n);     /* programs' text: not klog */
 
 /* klog: the last KLOG_SIZE bytes printed. */
 #define KLOG_SIZE (64 * 1024)

@@ -19,6 +19,10 @@ bool thread_wake(struct thread *t, int reason);
 /* Move the current thread to a CPU in its mask, if it is not on one. */
 void sched_migrate_if_needed(void);
 u64 sched_online_mask(void);
+/* Threads running or waiting to run, and Linux's 1/5/15-minute load
+ * averages times 100 (/proc/loadavg, sysinfo). */
+u32 sched_nr_running(void);
+void sched_loadavg(u64 avg_x100[3]);
 
 /* Wait queues. */
 struct waitq {

@@ -1,6 +1,7 @@
-/* Signals: Linux numbers and the subset of semantics Ringtail implements
- * (actions, masks, delivery to handlers on return to user mode, default
- * actions, synchronous faults). */
+/* Signals: Linux numbers and semantics (actions, masks, delivery to
+ * handlers on return to user mode, default actions including job control,
+ * synchronous faults, SIGCHLD). Standard signals are not queued: a signal
+ * pending twice is delivered once, with the information of the last. */
 #pragma once
 #include <lib/types.h>
 
@@ -34,6 +35,8 @@
 #define SIG_DFL 0ull
 #define SIG_IGN 1ull
 
+#define SA_NOCLDSTOP 0x00000001u
+#define SA_NOCLDWAIT 0x00000002u
 #define SA_SIGINFO   0x00000004u
 #define SA_ONSTACK   0x08000000u
 #define SA_RESTORER  0x04000000u
@@ -52,7 +55,20 @@
 #define BUS_ADRERR  2
 #define TRAP_BRKPT  1
 #define SI_USER     0
+#define SI_KERNEL   0x80
 #define SI_TKILL    (-6)
+#define CLD_EXITED    1
+#define CLD_KILLED    2
+#define CLD_DUMPED    3
+#define CLD_TRAPPED   4
+#define CLD_STOPPED   5
+#define CLD_CONTINUED 6
+#define POLL_IN  1
+#define POLL_OUT 2
+#define POLL_MSG 3
+#define POLL_ERR 4
+#define POLL_PRI 5
+#define POLL_HUP 6
 
 #define SIGMASK(sig) (1ull << ((sig) - 1))
 
@@ -64,16 +80,36 @@ struct k_sigaction {
 	u64 mask;
 };
 
+/* What a handler's siginfo says besides the number. */
+struct kinfo {
+	int code;
+	int pid;                /* sender (kill), the child (SIGCHLD) */
+	u32 uid;
+	int status;             /* SIGCHLD: exit code or signal */
+	u64 addr;               /* faults */
+	long band;              /* SIGIO: POLL* bits */
+	int fd;                 /* SIGIO: the descriptor */
+};
+
 struct thread;
 struct process;
 struct trap_frame;
 
 const char *signal_name(int sig);
 bool signal_pending_unblocked(struct thread *t);
-/* Send to a process (kill) or a thread (tgkill / a fault). */
+/* Send to a process (kill: from the current process) or a thread
+ * (tgkill, a fault: code and addr). */
 int signal_send_process(struct process *p, int sig, int code);
 int signal_send_thread(struct thread *t, int sig, int code, u64 addr);
+/* The same with full information (SIGCHLD, SIGIO). */
+int signal_send_process_info(struct process *p, int sig, const struct kinfo *ki);
+/* SIGCHLD (or the child's exit signal) about child, with CLD_* code. */
+void signal_send_chld(struct process *parent, int sig, int code, struct process *child);
+/* To every process of group pgid: the count reached, or -ESRCH. */
+int signal_send_pgrp(int pgid, int sig);
 /* On the way back to user mode: deliver one pending signal (may not
  * return if the default action ends the process). */
 void signal_deliver(struct trap_frame *f);
+/* exec: handled signals go back to their default action. */
+void signal_reset_on_exec(struct process *p);
 

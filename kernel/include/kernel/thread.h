@@ -8,6 +8,8 @@
 struct process;
 struct trap_frame;
 struct perf_task_ctx;
+struct files_table;
+struct fs_info;
 
 enum thread_state {
 	THREAD_RUNNING,         /* may run: on a run queue or on a CPU */
@@ -29,6 +31,7 @@ struct thread {
 	bool on_cpu;                    /* executing (or switching away) */
 	bool kill_pending;              /* exit at the next return to user */
 	int tid;
+	int refs;                       /* thread_find's; freed at zero */
 	unsigned int cpu;               /* CPU whose run queue owns it */
 	u64 cpu_mask;                   /* allowed CPUs */
 	int wake_reason;
@@ -36,20 +39,24 @@ struct thread {
 	struct list_node proc_node;     /* process's thread list */
 	struct list_node all_node;      /* every thread (diagnostics) */
 	struct process *proc;           /* NULL for kernel threads */
+	struct files_table *files;      /* descriptors (CLONE_FILES shares) */
+	struct fs_info *fs;             /* cwd, root, umask (CLONE_FS shares) */
 	u8 *kstack;                     /* bottom (vmap, with a guard page) */
 	u64 kstack_top;
 	struct trap_frame *uframe;      /* user registers, top of kstack */
 	u64 fs_base, gs_base;           /* user segment bases */
 	u64 clear_child_tid;            /* user address: 0 + futex wake at exit */
 	u64 robust_list;
+	/* rseq (kernel/proc/rseq.c): the registered area, its length and
+	 * signature; pending: update it before returning to user mode. */
+	u64 rseq;
+	u32 rseq_len, rseq_sig;
+	bool rseq_pending;
 	u64 sig_pending;                /* thread-directed signals (bit sig-1) */
 	u64 sig_blocked;
 	u64 saved_sigmask;              /* ppoll: the mask to restore ... */
 	bool restore_sigmask;           /* ... once a signal was handled */
-	struct sig_fault_info {
-		int signo, code;
-		u64 addr;
-	} fault;
+	struct kinfo *sig_info;         /* [NSIG]: what each pending signal says */
 	u64 minflt;                     /* page faults that mapped a page */
 	struct perf_task_ctx *perf;     /* perf events following this thread */
 	u64 utime_ns, stime_ns, switched_in_ns;
@@ -72,6 +79,9 @@ struct thread *thread_create_user(struct process *proc, const struct trap_frame 
 void thread_start(struct thread *t);            /* make runnable */
 void thread_exit(void) __attribute__((noreturn));
 void thread_free(struct thread *t);             /* after it is dead */
+/* A live user thread by tid, with a reference (thread_put); NULL if none. */
+struct thread *thread_find(int tid);
+void thread_put(struct thread *t);
 void thread_init_boot(void);                    /* kmain becomes CPU 0's idle */
 void thread_init_idle(struct cpu *c);           /* an AP's start-up context */
 /* A dead thread, off its CPU: freed later by the reaper thread (freeing a
@@ -79,4 +89,9 @@ void thread_init_idle(struct cpu *c);           /* an AP's start-up context */
 void thread_reap(struct thread *t);
 void reaper_start(void);
 int thread_count(void);
+/* Thread ids (and so pids) stay below PID_MAX (Linux's default pid_max),
+ * wrapping to PID_WRAP_MIN. The last one given out (/proc/loadavg). */
+#define PID_MAX 32768
+#define PID_WRAP_MIN 300
+int thread_last_tid(void);
 void thread_dump(void);                         /* print every thread */

@@ -34,6 +34,8 @@ void tlb_shootdown_range(struct aspace *as, vaddr_t start, size_t pages);
 int vm_protect(struct aspace *as, vaddr_t va, unsigned flags);
 /* Look up a mapping: returns true and fills *pa / *flags if mapped. */
 bool vm_query(struct aspace *as, vaddr_t va, paddr_t *pa, unsigned *flags);
+/* The same, but PROT_NONE pages (flags 0) count too: is a frame there? */
+bool vm_lookup(struct aspace *as, vaddr_t va, paddr_t *pa, unsigned *flags);
 
 /* User address spaces (kernel half shared). */
 int aspace_create(struct aspace *as);

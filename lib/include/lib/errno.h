@@ -17,6 +17,7 @@
 #define EACCES 13
 #define EFAULT 14
 #define EBUSY 16
+#define EXDEV 18
 #define EEXIST 17
 #define ENODEV 19
 #define ENOTDIR 20
@@ -29,12 +30,17 @@
 #define ENOSPC 28
 #define ESPIPE 29
 #define EROFS 30
+#define EMLINK 31
 #define EPIPE 32
 #define ERANGE 34
 #define EDEADLK 35
+#define ENOLCK 37
 #define ENAMETOOLONG 36
 #define ENOSYS 38
+#define ENOTEMPTY 39
+#define ELOOP 40
 #define EOVERFLOW 75
+#define ELIBBAD 80
 #define ENOTSUP 95
 #define EOPNOTSUPP 95
 #define ETIMEDOUT 110

@@ -31,6 +31,9 @@ int arch_console_getc(void);    /* -1 if none */
 /* AT_HWCAP for user programs, and 64 random bits from the hardware (or
  * the best the CPU offers) for AT_RANDOM and getrandom. */
 u32 arch_hwcap(void);
+/* /proc/cpuinfo: the lines describing CPU cpu after its "processor". */
+struct seqbuf;
+void arch_cpuinfo(struct seqbuf *s, unsigned int cpu);
 u64 arch_random_u64(void);
 
 /* Frame-pointer backtrace from (rip, rbp); returns the number of frames. */

@@ -17,6 +17,7 @@ void arch_switch_to(struct thread *prev, struct thread *next);
  * registers (clone: the child starts with the caller's state). */
 void arch_fpu_init(struct thread *t);
 void arch_fpu_save_live(struct thread *t);
+void arch_fpu_reset_live(void);         /* clean FPU/SSE registers on this CPU */
 /* A user frame that starts at entry with stack sp. */
 void arch_user_frame_init(struct trap_frame *f, u64 entry, u64 sp);
 /* The current thread's user FS/GS base (arch_prctl). */
@@ -24,6 +25,7 @@ void arch_set_user_fs(u64 base);
 void arch_set_user_gs(u64 base);
 /* Signal delivery: build the handler's frame on the user stack (0, or
  * nonzero if it cannot be written), and undo it at rt_sigreturn. */
+struct kinfo;
 int arch_signal_setup_frame(struct trap_frame *f, int sig, const struct k_sigaction *ka,
-			    int code, u64 addr, int pid, u64 old_mask);
+			    const struct kinfo *ki, u64 old_mask);
 long arch_sys_rt_sigreturn(struct trap_frame *f);

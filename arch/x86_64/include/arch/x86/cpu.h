@@ -15,7 +15,6 @@ void multiboot_parse(u32 magic, paddr_t info, struct bootinfo *bi);
 void arch_cpu_setup_cr(void);           /* CR0/CR4 features on this CPU */
 void arch_syscall_init_cpu(void);       /* SYSCALL MSRs on this CPU */
 void arch_fpu_setup(void);              /* boot CPU: the initial FPU image */
-void arch_fpu_reset_live(void);         /* a clean FPU on this CPU */
 void ap_entry(struct cpu *c);           /* an AP's first C code */
 
 /* Entry points called from assembly (entry.asm, syscall.asm). */

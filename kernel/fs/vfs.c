@@ -1,0 +1,716 @@
+/* The VFS core: inodes, path lookup, permissions, mounts, the cwd/root of
+ * threads, and opening files by path (see kernel/vfs.h for the model and
+ * its locking). Lookup follows Linux's rules: "." and "..", symlinks (at
+ * most 40 on one walk), a trailing slash requires a directory, ".." at a
+ * mount's root climbs to the mount point, ".." at the root stays there. */
+#include <lib/errno.h>
+#include <lib/string.h>
+#include <kernel/clock.h>
+#include <kernel/file.h>
+#include <kernel/heap.h>
+#include <kernel/panic.h>
+#include <kernel/proc.h>
+#include <kernel/usermem.h>
+#include <kernel/vfs.h>
+#include "fs_internal.h"
+
+struct mutex vfs_lock = MUTEX_INIT(vfs_lock, "vfs");
+struct inode *root_inode;               /* of the root file system */
+struct mount *mounts;                   /* newest first (vfs_lock) */
+
+/* --- inodes ---------------------------------------------------------------- */
+
+u64 vfs_now_ns(void)
+{
+	return clock_realtime_ns();
+}
+
+struct inode *inode_alloc(struct super_block *sb, u32 mode)
+{
+	struct inode *i = kzalloc(sizeof(*i));
+	if (!i)
+		return NULL;
+	i->refs = 1;
+	i->sb = sb;
+	i->ino = __atomic_add_fetch(&sb->next_ino, 1, __ATOMIC_RELAXED);
+	i->mode = mode;
+	struct process *p = current_proc();
+	i->uid = p ? p->cred.fsuid : 0;
+	i->gid = p ? p->cred.fsgid : 0;
+	i->atime_ns = i->mtime_ns = i->ctime_ns = vfs_now_ns();
+	mutex_init(&i->lock, "inode");
+	return i;
+}
+
+void inode_get(struct inode *i)
+{
+	__atomic_fetch_add(&i->refs, 1, __ATOMIC_RELAXED);
+}
+
+void inode_put(struct inode *i)
+{
+	while (i && __atomic_sub_fetch(&i->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		struct inode *parent = i->parent;
+		if (i->iops && i->iops->evict)
+			i->iops->evict(i);
+		kfree(i->name);
+		kfree(i);
+		i = parent;     /* a directory held its parent */
+	}
+}
+
+void inode_touch(struct inode *i, bool mtime)
+{
+	u64 now = vfs_now_ns();
+	if (mtime)
+		i->mtime_ns = now;
+	i->ctime_ns = now;
+}
+
+/* --- permissions ---------------------------------------------------------- */
+
+static bool in_group(const struct cred *c, u32 gid)
+{
+	if (c->fsgid == gid)
+		return true;
+	for (int k = 0; k < c->ngroups; k++)
+		if (c->groups[k] == gid)
+			return true;
+	return false;
+}
+
+int vfs_permission(struct inode *i, int mask)
+{
+	struct process *p = current_proc();
+	if (!p)
+		return 0;               /* the kernel itself */
+	const struct cred *c = &p->cred;
+	if (c->fsuid == 0) {
+		/* Root may do anything, but executes only what someone may. */
+		if ((mask & MAY_EXEC) && !S_ISDIR(i->mode) && !(i->mode & 0111))
+			return -EACCES;
+		return 0;
+	}
+	u32 bits = i->mode;
+	if (c->fsuid == i->uid)
+		bits >>= 6;
+	else if (in_group(c, i->gid))
+		bits >>= 3;
+	return ((bits & 7) & mask) == (u32)mask ? 0 : -EACCES;
+}
+
+/* --- cwd and root ------------------------------------------------------------ */
+
+/* Every fs_info, so that umount can see whether a cwd or root is on the
+ * file system it would remove. */
+static struct list_node all_fs_infos = LIST_INIT(all_fs_infos);
+static spinlock_t fs_infos_lock = SPINLOCK_INIT("fs_infos");
+
+static void fs_info_link(struct fs_info *fs, bool add)
+{
+	irqflags_t f = spin_lock_irqsave(&fs_infos_lock);
+	if (add)
+		list_add_tail(&all_fs_infos, &fs->node);
+	else
+		list_del(&fs->node);
+	spin_unlock_irqrestore(&fs_infos_lock, f);
+}
+
+bool fs_infos_use(struct super_block *sb)
+{
+	bool used = false;
+	irqflags_t f = spin_lock_irqsave(&fs_infos_lock);
+	struct list_node *pos;
+	list_for_each(pos, &all_fs_infos) {
+		struct fs_info *fs = list_entry(pos, struct fs_info, node);
+		if (fs->cwd->sb == sb || fs->root->sb == sb)
+			used = true;
+	}
+	spin_unlock_irqrestore(&fs_infos_lock, f);
+	return used;
+}
+
+struct fs_info *fs_info_alloc(void)
+{
+	struct fs_info *fs = kzalloc(sizeof(*fs));
+	if (!fs)
+		return NULL;
+	fs->refs = 1;
+	fs->umask = 022;
+	fs->root = vfs_root();
+	fs->cwd = vfs_root();
+	fs_info_link(fs, true);
+	return fs;
+}
+
+struct fs_info *fs_info_copy(struct fs_info *from)
+{
+	struct fs_info *fs = kzalloc(sizeof(*fs));
+	if (!fs)
+		return NULL;
+	fs->refs = 1;
+	mutex_lock(&vfs_lock);
+	fs->umask = from->umask;
+	fs->root = from->root;
+	fs->cwd = from->cwd;
+	inode_get(fs->root);
+	inode_get(fs->cwd);
+	fs_info_link(fs, true);
+	mutex_unlock(&vfs_lock);
+	return fs;
+}
+
+void fs_info_put(struct fs_info *fs)
+{
+	if (__atomic_sub_fetch(&fs->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	fs_info_link(fs, false);
+	inode_put(fs->cwd);
+	inode_put(fs->root);
+	kfree(fs);
+}
+
+struct inode *vfs_root(void)
+{
+	inode_get(root_inode);
+	return root_inode;
+}
+
+/* --- lookup ------------------------------------------------------------------- */
+
+/* The directory a walk of thread t starts from: its root, cwd, or an fd's. */
+static int walk_start(int dirfd, bool absolute, struct inode **out)
+{
+	struct thread *t = current_thread();
+	struct fs_info *fs = t ? t->fs : NULL;
+	if (absolute || (!fs && dirfd == AT_FDCWD)) {
+		*out = fs ? fs->root : root_inode;
+	} else if (dirfd == AT_FDCWD) {
+		*out = fs->cwd;
+	} else {
+		struct file *f = fd_get(dirfd);
+		if (!f)
+			return -EBADF;
+		struct inode *i = f->inode;
+		if (i)
+			inode_get(i);
+		file_put(f);
+		if (!i)
+			return -ENOTDIR;
+		*out = i;
+		return 0;
+	}
+	inode_get(*out);
+	return 0;
+}
+
+static struct inode *proc_root(void)
+{
+	struct thread *t = current_thread();
+	return t && t->fs ? t->fs->root : root_inode;
+}
+
+/* ".." of dir (a reference is taken on the result). */
+static struct inode *dotdot(struct inode *dir)
+{
+	for (;;) {
+		if (dir == proc_root() || dir == root_inode)
+			break;
+		struct mount *m = NULL;
+		for (struct mount *x = mounts; x; x = x->next)
+			if (x->root == dir)
+				m = x;
+		if (!m)
+			break;
+		dir = m->mountpoint;    /* then the mount point's parent */
+	}
+	struct inode *up = (dir == proc_root() || dir == root_inode || !dir->parent) ? dir
+											: dir->parent;
+	inode_get(up);
+	return up;
+}
+
+/* What is mounted on i, if anything (its root, with a reference). */
+static struct inode *cross_mounts(struct inode *i)
+{
+	while (i->mounted) {
+		struct inode *r = i->mounted->root;
+		inode_get(r);
+		inode_put(i);
+		i = r;
+	}
+	return i;
+}
+
+/* One component from *cur (a directory, a reference) to its child. */
+static int step(struct inode **cur, const char *name, size_t len)
+{
+	struct inode *dir = *cur;
+	if (!S_ISDIR(dir->mode))
+		return -ENOTDIR;
+	int rc = vfs_permission(dir, MAY_EXEC);
+	if (rc)
+		return rc;
+	if (len > NAME_MAX)
+		return -ENAMETOOLONG;
+	struct inode *next;
+	if (len == 1 && name[0] == '.') {
+		return 0;
+	} else if (len == 2 && name[0] == '.' && name[1] == '.') {
+		next = dotdot(dir);
+	} else {
+		char nm[NAME_MAX + 1];
+		memcpy(nm, name, len);
+		nm[len] = 0;
+		if (!dir->iops || !dir->iops->lookup)
+			return -ENOTDIR;
+		rc = dir->iops->lookup(dir, nm, &next);
+		if (rc)
+			return rc;
+		next = cross_mounts(next);
+	}
+	inode_put(dir);
+	*cur = next;
+	return 0;
+}
+
+static int walk_from(struct inode **cur, const char *path, bool follow_last, int *links);
+
+/* *cur is a symlink found in directory dir: replace it with its target. */
+static int follow(struct inode **cur, struct inode *dir, int *links)
+{
+	if (++*links > MAXSYMLINKS)
+		return -ELOOP;
+	struct inode *link = *cur;
+	char *target = kmalloc(PATH_MAX);
+	if (!target)
+		return -ENOMEM;
+	long n = link->iops && link->iops->readlink ? link->iops->readlink(link, target, PATH_MAX - 1)
+						     : -EINVAL;
+	if (n < 0) {
+		kfree(target);
+		return (int)n;
+	}
+	target[n] = 0;
+	if (n == 0) {
+		kfree(target);
+		return -ENOENT;
+	}
+	struct inode *start = target[0] == '/' ? proc_root() : dir;
+	inode_get(start);
+	int rc = walk_from(&start, target, true, links);
+	kfree(target);
+	if (rc) {
+		inode_put(start);
+		return rc;
+	}
+	inode_put(link);
+	*cur = start;
+	return 0;
+}
+
+/* Walk path from *cur (a reference, replaced by the result). */
+static int walk_from(struct inode **cur, const char *path, bool follow_last, int *links)
+{
+	const char *p = path;
+	while (*p == '/')
+		p++;
+	while (*p) {
+		const char *e = p;
+		while (*e && *e != '/')
+			e++;
+		const char *rest = e;
+		while (*rest == '/')
+			rest++;
+		bool last = !*rest;
+		bool slash = *e == '/';         /* a trailing slash follows too */
+		struct inode *dir = *cur;
+		inode_get(dir);
+		int rc = step(cur, p, (size_t)(e - p));
+		if (!rc && S_ISLNK((*cur)->mode) && (!last || follow_last || slash))
+			rc = follow(cur, dir, links);
+		inode_put(dir);
+		if (rc)
+			return rc;
+		if (slash && last && !S_ISDIR((*cur)->mode))
+			return -ENOTDIR;
+		p = rest;
+	}
+	return 0;
+}
+
+int vfs_walk(int dirfd, const char *path, unsigned flags, struct inode **out)
+{
+	if (!path[0] && !(flags & LOOKUP_EMPTY))
+		return -ENOENT;
+	struct inode *cur;
+	int rc = walk_start(dirfd, path[0] == '/', &cur);
+	if (rc)
+		return rc;
+	int links = 0;
+	rc = walk_from(&cur, path, flags & LOOKUP_FOLLOW, &links);
+	if (!rc && (flags & LOOKUP_DIRECTORY) && !S_ISDIR(cur->mode))
+		rc = -ENOTDIR;
+	if (rc) {
+		inode_put(cur);
+		return rc;
+	}
+	*out = cur;
+	return 0;
+}
+
+int vfs_walk_parent(int dirfd, const char *path, struct inode **dir, char *last,
+		    bool *trailing_slash)
+{
+	if (!path[0])
+		return -ENOENT;
+	size_t n = strlen(path);
+	size_t end = n;
+	while (end > 0 && path[end - 1] == '/')
+		end--;
+	*trailing_slash = end < n;
+	size_t start = end;
+	while (start > 0 && path[start - 1] != '/')
+		start--;
+	if (end - start > NAME_MAX)
+		return -ENAMETOOLONG;
+	if (end == start) {             /* "/" or "///": the root itself */
+		memcpy(last, ".", 2);
+	} else {
+		memcpy(last, path + start, end - start);
+		last[end - start] = 0;
+	}
+	char *head = kmalloc(start + 1);
+	if (!head)
+		return -ENOMEM;
+	memcpy(head, path, start);
+	head[start] = 0;
+	struct inode *cur;
+	int rc = walk_start(dirfd, path[0] == '/', &cur);
+	if (rc) {
+		kfree(head);
+		return rc;
+	}
+	int links = 0;
+	rc = walk_from(&cur, head, true, &links);
+	kfree(head);
+	if (!rc && !S_ISDIR(cur->mode))
+		rc = -ENOTDIR;
+	if (rc) {
+		inode_put(cur);
+		return rc;
+	}
+	*dir = cur;
+	return 0;
+}
+
+long path_from_user(u64 upath, char **out)
+{
+	char *buf = kmalloc(PATH_MAX);
+	if (!buf)
+		return -ENOMEM;
+	long n = strncpy_from_user(buf, upath, PATH_MAX);
+	if (n < 0) {
+		kfree(buf);
+		return n;
+	}
+	if (n >= PATH_MAX) {
+		kfree(buf);
+		return -ENAMETOOLONG;
+	}
+	*out = buf;
+	return 0;
+}
+
+long vfs_dir_path(struct inode *d, char *buf, size_t size)
+{
+	/* Collect names from d up to the root, then write them in order. */
+	const char *names[64];
+	int depth = 0;
+	struct inode *root = proc_root();
+	while (d != root && d != root_inode && depth < 64) {
+		struct mount *m = NULL;
+		for (struct mount *x = mounts; x; x = x->next)
+			if (x->root == d)
+				m = x;
+		if (m) {
+			d = m->mountpoint;
+			continue;
+		}
+		if (!d->parent || !d->name)
+			break;
+		names[depth++] = d->name;
+		d = d->parent;
+	}
+	if (depth == 64)
+		return -ENAMETOOLONG;
+	size_t len = 0;
+	if (depth == 0) {
+		if (size < 2)
+			return -ERANGE;
+		memcpy(buf, "/", 2);
+		return 1;
+	}
+	for (int k = depth - 1; k >= 0; k--) {
+		size_t nl = strlen(names[k]);
+		if (len + 1 + nl + 1 > size)
+			return -ERANGE;
+		buf[len++] = '/';
+		memcpy(buf + len, names[k], nl);
+		len += nl;
+	}
+	buf[len] = 0;
+	return (long)len;
+}
+
+long vfs_inode_path(struct inode *i, char *buf, size_t size)
+{
+	if (S_ISDIR(i->mode))
+		return vfs_dir_path(i, buf, size);
+	if (!i->parent || !i->name)
+		return -ENOENT;
+	long n = vfs_dir_path(i->parent, buf, size);
+	if (n < 0)
+		return n;
+	size_t len = strlen(i->name), at = n == 1 ? 0 : (size_t)n;   /* "/" + name */
+	if (at + 1 + len + 1 > size)
+		return -ERANGE;
+	buf[at] = '/';
+	memcpy(buf + at + 1, i->name, len + 1);
+	return (long)(at + 1 + len);
+}
+
+/* Append component name (len bytes) to the absolute path in buf (length
+ * *n), applying "." and ".." lexically. */
+static void path_push(char *buf, size_t *n, const char *name, size_t len, size_t size)
+{
+	if (len == 0 || (len == 1 && name[0] == '.'))
+		return;
+	if (len == 2 && name[0] == '.' && name[1] == '.') {
+		while (*n > 1 && buf[*n - 1] != '/')
+			(*n)--;
+		if (*n > 1)
+			(*n)--;
+		buf[*n] = 0;
+		return;
+	}
+	if (*n + 1 + len + 1 > size)
+		return;
+	if (*n > 1)
+		buf[(*n)++] = '/';
+	memcpy(buf + *n, name, len);
+	*n += len;
+	buf[*n] = 0;
+}
+
+char *vfs_abs_path(int dirfd, const char *path)
+{
+	char *buf = kmalloc(PATH_MAX);
+	if (!buf)
+		return NULL;
+	size_t n = 1;
+	buf[0] = '/';
+	buf[1] = 0;
+	if (path[0] != '/') {
+		struct inode *start;
+		if (!walk_start(dirfd, false, &start)) {
+			long l = vfs_dir_path(start, buf, PATH_MAX);
+			inode_put(start);
+			n = l > 0 ? (size_t)l : 1;
+			if (l <= 0)
+				buf[1] = 0;
+		}
+	}
+	for (const char *p = path; *p;) {
+		while (*p == '/')
+			p++;
+		const char *e = p;
+		while (*e && *e != '/')
+			e++;
+		path_push(buf, &n, p, (size_t)(e - p), PATH_MAX);
+		p = e;
+	}
+	return buf;
+}
+
+/* --- opening ---------------------------------------------------------------- */
+
+long vfs_open_inode(struct inode *i, u32 flags, struct file **out)
+{
+	if ((S_ISCHR(i->mode) || S_ISBLK(i->mode)) && (i->sb->flags & MS_NODEV))
+		return -EACCES;
+	struct file *f = file_alloc(i->fops, NULL, flags & ~(u32)(O_CREAT | O_EXCL | O_NOCTTY |
+								 O_TRUNC | O_CLOEXEC));
+	if (!f)
+		return -ENOMEM;
+	inode_get(i);
+	f->inode = i;
+	__atomic_fetch_add(&i->sb->nr_open, 1, __ATOMIC_RELAXED);      /* file_put drops it */
+	f->mode = i->mode;
+	f->rdev = i->rdev;
+	if (i->iops && i->iops->open) {
+		int rc = i->iops->open(i, f);
+		if (rc) {
+			f->ops = NULL;
+			__atomic_fetch_sub(&i->sb->nr_open, 1, __ATOMIC_RELAXED);
+			inode_put(i);
+			kfree(f);
+			return rc;
+		}
+	}
+	if (!f->ops) {
+		__atomic_fetch_sub(&i->sb->nr_open, 1, __ATOMIC_RELAXED);
+		inode_put(i);
+		kfree(f);
+		return -ENXIO;
+	}
+	*out = f;
+	return 0;
+}
+
+long vfs_open(int dirfd, const char *path, u32 flags, u32 mode, struct file **out)
+{
+	struct inode *i = NULL;
+	int rc;
+	u32 acc = flags & O_ACCMODE;
+	if ((flags & O_TMPFILE) == O_TMPFILE)
+		return -EOPNOTSUPP;
+	mutex_lock(&vfs_lock);
+	if (flags & O_CREAT) {
+		struct inode *dir;
+		char last[NAME_MAX + 1];
+		bool slash;
+		rc = vfs_walk_parent(dirfd, path, &dir, last, &slash);
+		if (rc)
+			goto out;
+		if (slash || !strcmp(last, ".") || !strcmp(last, "..")) {
+			inode_put(dir);
+			rc = -EISDIR;
+			goto out;
+		}
+		struct inode *found = NULL;
+		rc = dir->iops && dir->iops->lookup ? dir->iops->lookup(dir, last, &found) : -ENOTDIR;
+		if (rc == -ENOENT) {
+			rc = vfs_permission(dir, MAY_WRITE | MAY_EXEC);
+			if (!rc && !dir->iops->create)
+				rc = -EROFS;
+			struct thread *t = current_thread();
+			u32 um = t && t->fs ? t->fs->umask : 022;
+			if (!rc)
+				rc = dir->iops->create(dir, last, S_IFREG | (mode & 07777 & ~um), 0,
+						       NULL, &i);
+			inode_put(dir);
+			if (rc)
+				goto out;
+			flags &= ~(u32)O_TRUNC;         /* nothing to truncate */
+		} else if (rc) {
+			inode_put(dir);
+			goto out;
+		} else {
+			found = cross_mounts(found);
+			if (flags & O_EXCL) {
+				inode_put(found);
+				inode_put(dir);
+				rc = -EEXIST;
+				goto out;
+			}
+			if (S_ISLNK(found->mode)) {
+				if (flags & O_NOFOLLOW) {
+					inode_put(found);
+					inode_put(dir);
+					rc = -ELOOP;
+					goto out;
+				}
+				int links = 0;
+				rc = follow(&found, dir, &links);
+				if (rc) {
+					inode_put(found);
+					inode_put(dir);
+					goto out;
+				}
+			}
+			inode_put(dir);
+			i = found;
+		}
+	} else {
+		rc = vfs_walk(dirfd, path, (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW, &i);
+		if (rc)
+			goto out;
+		if (S_ISLNK(i->mode) && !(flags & O_PATH)) {
+			rc = -ELOOP;            /* O_NOFOLLOW on a symlink */
+			goto drop;
+		}
+	}
+	if ((flags & O_DIRECTORY) && !S_ISDIR(i->mode)) {
+		rc = -ENOTDIR;
+		goto drop;
+	}
+	if (S_ISDIR(i->mode) && (acc != O_RDONLY || (flags & O_CREAT))) {
+		rc = -EISDIR;
+		goto drop;
+	}
+	if (!(flags & O_PATH)) {
+		int mask = (acc == O_RDONLY ? MAY_READ : acc == O_WRONLY ? MAY_WRITE
+							   : MAY_READ | MAY_WRITE);
+		if (flags & O_TRUNC)
+			mask |= MAY_WRITE;
+		rc = vfs_permission(i, mask);
+		if (rc)
+			goto drop;
+	}
+	mutex_unlock(&vfs_lock);
+	if ((flags & O_TRUNC) && S_ISREG(i->mode) && acc != O_RDONLY && i->iops->truncate) {
+		mutex_lock(&i->lock);
+		rc = i->iops->truncate(i, 0);
+		if (!rc)
+			inode_touch(i, true);
+		mutex_unlock(&i->lock);
+		if (rc) {
+			inode_put(i);
+			return rc;
+		}
+	}
+	rc = (int)vfs_open_inode(i, flags, out);
+	inode_put(i);
+	if (!rc) {
+		/* The file's own name where its file system keeps one (symlinks
+		 * followed, as Linux's d_path), else the path as given. */
+		mutex_lock(&vfs_lock);
+		char *p = kmalloc(PATH_MAX);
+		if (p && vfs_inode_path((*out)->inode, p, PATH_MAX) > 0) {
+			(*out)->path = p;
+		} else {
+			kfree(p);
+			(*out)->path = vfs_abs_path(dirfd, path);
+		}
+		mutex_unlock(&vfs_lock);
+	}
+	return rc;
+drop:
+	inode_put(i);
+out:
+	mutex_unlock(&vfs_lock);
+	return rc;
+}
+
+long vfs_read_all(struct inode *i, void **buf, size_t *len)
+{
+	if (!S_ISREG(i->mode) || !i->iops || !i->iops->read_kernel)
+		return -EACCES;
+	mutex_lock(&i->lock);
+	u64 size = i->size;
+	u8 *b = size ? kmalloc(size) : NULL;
+	long rc = 0;
+	if (size && !b)
+		rc = -ENOMEM;
+	else if (size)
+		rc = i->iops->read_kernel(i, 0, b, size);
+	mutex_unlock(&i->lock);
+	if (rc < 0) {
+		kfree(b);
+		return rc;
+	}
+	*buf = b;
+	*len = (size_t)rc;
+	return 0;
+}
