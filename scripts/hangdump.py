@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Where is a hung guest? Ask QEMU's monitor for every CPU's registers and
-walk each CPU's frame-pointer chain, naming kernel addresses by symbol.
+walk each CPU's frame-pointer chain, naming kernel addresses by symbol;
+then, through QEMU's gdb stub, list every thread with where it sleeps
+(scripts/ringtail.gdb's rt-threads): a hang where every CPU idles is a
+thread waiting for a wakeup that never came.
 
 The test runner calls dump() on a boot that times out, before it stops
 QEMU, so a rare hang leaves a backtrace per CPU in the failure report
@@ -9,6 +12,7 @@ instead of only "timeout". Usable by hand too:
 (QEMU started with -monitor unix:MONITOR_SOCKET,server,nowait).
 """
 import bisect
+import os
 import re
 import socket
 import subprocess
@@ -143,7 +147,29 @@ def dump(sock_path, elf):
     return out
 
 
+def threads(gdb_sock, elf, timeout=60):
+    """rt-threads and the end of the kernel log, through the gdb stub."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    argv = ["gdb", "-q", "-nx", "-batch", "-x", os.path.join(here, "ringtail.gdb"),
+            "-ex", "target remote " + gdb_sock, "-ex", "echo ==threads==\\n", "-ex", "rt-threads",
+            "-ex", "echo ==klog==\\n", "-ex", "rt-dmesg 1500", elf]
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout).stdout
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return ["(no thread list: %s)" % e]
+    lines = out.splitlines()
+    if "==threads==" not in lines:
+        return ["(no thread list: gdb could not attach)"]
+    keep = [l for l in lines[lines.index("==threads=="):]
+            if l.strip() and not l.startswith("[Inferior")]
+    keep = [("the kernel log's end:" if l == "==klog==" else
+             "threads (rt-threads):" if l == "==threads==" else l) for l in keep]
+    return keep
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit("usage: hangdump.py MONITOR_SOCKET KERNEL_ELF")
+    if len(sys.argv) not in (3, 4):
+        sys.exit("usage: hangdump.py MONITOR_SOCKET KERNEL_ELF [GDB_SOCKET]")
     print("\n".join(dump(sys.argv[1], sys.argv[2])))
+    if len(sys.argv) == 4:
+        print("\n".join(threads(sys.argv[3], sys.argv[2])))

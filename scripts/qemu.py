@@ -79,7 +79,9 @@ def build_argv(iso, elf, cmdline="", smp=1, mem="512M", kvm=False,
                  "-boot", "d"]
         if cmdline:
             argv += ["-smbios", "type=1,serial=" + smbios_escape(cmdline)]
-    if gdb_port:
+    if isinstance(gdb_port, str):       # a unix socket (scripts/hangdump.py)
+        argv += ["-gdb", "unix:%s,server=on,wait=off" % gdb_port]
+    elif gdb_port:
         argv += ["-gdb", "tcp:127.0.0.1:%d" % gdb_port]
     if halt:
         argv += ["-S"]

@@ -3,6 +3,7 @@
 #   rt-cpu         this CPU's struct cpu (through the GS base)
 #   rt-mem         free and total physical frames
 #   rt-bt          backtrace following frame pointers from $rbp
+#   rt-threads     every thread: id, name, state, CPU, and where it sleeps
 set architecture i386:x86-64
 set disassembly-flavor intel
 set print pretty on
@@ -78,7 +79,48 @@ class RtBt(gdb.Command):
                 break
             fp = nfp
 
-RtDmesg(); RtCpu(); RtMem(); RtBt()
+class RtThreads(gdb.Command):
+    """Every thread (all_threads): state, CPU, and a backtrace of the ones
+    not running, from the registers switch_stacks saved at thread->ksp."""
+    def __init__(self):
+        super().__init__("rt-threads", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        inf = gdb.selected_inferior()
+        head = gdb.parse_and_eval("&all_threads")
+        off = int(gdb.parse_and_eval("(unsigned long)&((struct thread *)0)->all_node"))
+        node = head["next"]
+        states = {0: "RUNNING", 1: "BLOCKED", 2: "DEAD"}
+        for _ in range(4096):
+            if int(node) == int(head):
+                break
+            t = gdb.parse_and_eval("(struct thread *)%d" % (int(node) - off))
+            pid = int(t["proc"]["pid"]) if int(t["proc"]) else 0
+            gdb.write("tid %d pid %d %s: %s on_rq %d on_cpu %d cpu %d\n" % (
+                int(t["tid"]), pid, t["comm"].string(), states.get(int(t["state"]), "?"),
+                int(t["on_rq"]), int(t["on_cpu"]), int(t["cpu"])))
+            if not int(t["on_cpu"]):
+                ksp = int(t["ksp"])
+                try:
+                    mem = bytes(inf.read_memory(ksp + 40, 16))
+                    fp = int.from_bytes(mem[:8], "little")
+                    pc = int.from_bytes(mem[8:], "little")
+                    for i in range(16):
+                        sym = gdb.execute("info symbol %#x" % pc, to_string=True).strip()
+                        gdb.write("    %#018x %s\n" % (pc, sym))
+                        if fp == 0 or fp & 7:
+                            break
+                        mem = bytes(inf.read_memory(fp, 16))
+                        nfp = int.from_bytes(mem[:8], "little")
+                        pc = int.from_bytes(mem[8:], "little")
+                        if nfp <= fp or pc < 0xffff800000000000:
+                            break
+                        fp = nfp
+                except gdb.MemoryError:
+                    gdb.write("    (stack unreadable)\n")
+            node = node["next"]
+
+RtDmesg(); RtCpu(); RtMem(); RtBt(); RtThreads()
 end
 
-echo Ringtail gdb helpers: rt-dmesg, rt-cpu, rt-mem, rt-bt. Try: hbreak kmain, continue, bt\n
+echo Ringtail gdb helpers: rt-dmesg, rt-cpu, rt-mem, rt-bt, rt-threads. Try: hbreak kmain, continue, bt\n

@@ -103,6 +103,37 @@ static u64 *walk(paddr_t root, vaddr_t va, bool create)
 	return &table[idx(va, 0)];
 }
 
+vaddr_t vm_next_present(struct aspace *as, vaddr_t va, vaddr_t end)
+{
+	irqflags_t f = spin_lock_irqsave(&pt_lock);
+	while (va < end) {
+		u64 *table = phys_to_virt(as->root);
+		u64 skip = 0;
+		for (int level = 3; level >= 0; level--) {
+			u64 e = table[idx(va, level)];
+			if (level == 0) {
+				if (!(e & (PTE_P | PTE_PROTNONE)))
+					skip = PAGE_SIZE;
+				break;
+			}
+			if (!(e & PTE_P)) {
+				/* No table below: nothing in this entry's whole span. */
+				skip = 1ull << (12 + 9 * level);
+				break;
+			}
+			if (e & PTE_PS)
+				break;          /* a large page counts as present */
+			table = table_of(e);
+		}
+		if (!skip)
+			break;
+		u64 next = (va & ~(skip - 1)) + skip;
+		va = next > va ? next : end;
+	}
+	spin_unlock_irqrestore(&pt_lock, f);
+	return va < end ? va : end;
+}
+
 int vm_map(struct aspace *as, vaddr_t va, paddr_t pa, unsigned flags)
 {
 	irqflags_t f = spin_lock_irqsave(&pt_lock);

@@ -58,7 +58,8 @@ static int copy_pages(struct mm *old, struct mm *new, struct vma *v)
 			if (!vm_query(&old->as, va, NULL, NULL) && fault_in(old, v, va, false) == -ENOMEM)
 				return -ENOMEM;
 	}
-	for (u64 va = v->start; va < v->end; va += PAGE_SIZE) {
+	for (u64 va = vm_next_present(&old->as, v->start, v->end); va < v->end;
+	     va = vm_next_present(&old->as, va + PAGE_SIZE, v->end)) {
 		paddr_t pa;
 		unsigned fl;
 		if (!vm_lookup(&old->as, va, &pa, &fl))

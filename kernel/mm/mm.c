@@ -90,20 +90,22 @@ static void zap_range(struct mm *mm, struct vma *v, u64 start, u64 end)
 {
 	paddr_t frames[32];
 	int n = 0;
-	u64 batch = start;
-	for (u64 va = start; va < end; va += PAGE_SIZE) {
+	u64 va = vm_next_present(&mm->as, start, end), batch = va;
+	while (va < end) {
 		paddr_t pa = vm_unmap_noflush(&mm->as, va);
 		if (pa && v->kind != VMA_DEVICE)
 			frames[n++] = pa;
+		u64 next = vm_next_present(&mm->as, va + PAGE_SIZE, end);
 		/* Frames are freed only after no TLB can reach them any more. */
-		if (n == ARRAY_SIZE(frames) || va + PAGE_SIZE >= end) {
+		if (n == ARRAY_SIZE(frames) || next >= end) {
 			tlb_shootdown_range(&mm->as, batch, (va + PAGE_SIZE - batch) / PAGE_SIZE);
 			for (int i = 0; i < n; i++)
 				frame_free(frames[i]);
 			mm->pages -= n;
 			n = 0;
-			batch = va + PAGE_SIZE;
+			batch = next;
 		}
+		va = next;
 	}
 }
 
@@ -600,7 +602,8 @@ long mm_mprotect(u64 addr, u64 len, u64 prot)
 		/* PROT_NONE keeps the frames but makes them inaccessible even to
 		 * the kernel (arch: present bit off, frame remembered). A page
 		 * still shared copy-on-write stays read-only. */
-		for (u64 va = v->start; va < v->end; va += PAGE_SIZE) {
+		for (u64 va = vm_next_present(&mm->as, v->start, v->end); va < v->end;
+		     va = vm_next_present(&mm->as, va + PAGE_SIZE, v->end)) {
 			paddr_t pa;
 			unsigned fl, want = page_prot(v, va, vprot);
 			if (!vm_lookup(&mm->as, va, &pa, &fl))
@@ -711,7 +714,10 @@ static int move_pages(struct mm *mm, struct vma *v, u64 dst)
 	u64 len = v->end - v->start, off = 0;
 	int rc = 0;
 	while (off < len) {
-		u64 from = v->start + off;
+		u64 from = vm_next_present(&mm->as, v->start + off, v->end);
+		if (from >= v->end)
+			break;
+		off = from - v->start;
 		unsigned fl = page_prot(v, from, v->prot);
 		paddr_t pa = vm_unmap_noflush(&mm->as, from);
 		if (pa && map_frame(mm, dst + off, pa, fl)) {
@@ -723,7 +729,8 @@ static int move_pages(struct mm *mm, struct vma *v, u64 dst)
 	}
 	if (rc) {
 		/* [0, off) had moved: put it back. */
-		for (u64 back = 0; back < off; back += PAGE_SIZE) {
+		for (u64 back = vm_next_present(&mm->as, dst, dst + off) - dst; back < off;
+		     back = vm_next_present(&mm->as, dst + back + PAGE_SIZE, dst + off) - dst) {
 			u64 from = v->start + back;
 			paddr_t pa = vm_unmap_noflush(&mm->as, dst + back);
 			if (pa)

@@ -124,8 +124,8 @@ long elf_load(struct mm *mm, const struct elf_source *src, struct elf_info *info
 		return -ENOEXEC;
 	int n = eh->phnum;
 	u64 bias = eh->type == ET_DYN ? PIE_BASE : 0;
-	u64 top = 0, phdr_addr = 0;
-	bool any = false;
+	u64 top = 0, phdr_addr = 0, prev_end = 0;
+	bool any = false, entry_inside = false;
 	for (int i = 0; i < n; i++) {
 		if (ph[i].type == PT_INTERP) {
 			/* Dynamically linked: Ringtail loads no interpreter. */
@@ -141,18 +141,29 @@ long elf_load(struct mm *mm, const struct elf_source *src, struct elf_info *info
 		if (ph[i].type != PT_LOAD)
 			continue;
 		const struct elf64_phdr *p = &ph[i];
+		/* A well-formed header with impossible segments: EINVAL, found
+		 * before anything is committed (Linux finds some of these only
+		 * after the point of no return, and kills the image). Loadable
+		 * segments must ascend without overlapping (bytes; a page may
+		 * be shared), inside user space, backed by the file. */
 		if (p->filesz > p->memsz || p->offset > size || size - p->offset < p->filesz ||
 		    p->vaddr + bias < USER_MIN || p->memsz > TASK_SIZE ||
 		    p->vaddr + bias > TASK_SIZE - p->memsz ||
-		    (p->vaddr & (PAGE_SIZE - 1)) != (p->offset & (PAGE_SIZE - 1)))
-			return -ENOEXEC;
+		    (p->vaddr & (PAGE_SIZE - 1)) != (p->offset & (PAGE_SIZE - 1)) ||
+		    p->vaddr + bias < prev_end)
+			return -EINVAL;
+		prev_end = p->vaddr + bias + p->memsz;
+		if (eh->entry + bias >= p->vaddr + bias && eh->entry + bias < prev_end)
+			entry_inside = true;
 		top = MAX(top, p->vaddr + bias + p->memsz);
 		if (!phdr_addr && eh->phoff >= p->offset && eh->phoff < p->offset + p->filesz)
 			phdr_addr = p->vaddr + bias + (eh->phoff - p->offset);
 		any = true;
 	}
-	if (!any || eh->entry + bias >= TASK_SIZE)
+	if (!any)
 		return -ENOEXEC;
+	if (!entry_inside)
+		return -EINVAL;         /* the entry point is in no segment */
 	int rc = map_segments(mm, ph, n, bias);
 	for (int i = 0; i < n && !rc; i++)
 		if (ph[i].type == PT_LOAD && ph[i].filesz)

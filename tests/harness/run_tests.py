@@ -435,16 +435,18 @@ def _execute(pl, opts):
             # A hung kernel is asked where each CPU is before QEMU stops.
             mdir = tempfile.mkdtemp(prefix="rt-mon-")
             msock = os.path.join(mdir, "monitor")
+            gsock = os.path.join(mdir, "gdb")
             hang = []
             initramfs = os.path.join(opts.build, "initramfs")
             argv = qemu.build_argv(iso=rel(iso), elf=rel(elf), cmdline=pl.cmdline,
                                    smp=pl.smp, mem=pl.mem, kvm=opts.kvm,
                                    serial="file:" + rel(log), monitor=msock,
-                                   modules=[(rel(initramfs), "")])
+                                   gdb_port=gsock, modules=[(rel(initramfs), "")])
             try:
                 rc, tmo, intr, out, err = run_process(
                     argv, pl.timeout, qlog,
-                    at_timeout=lambda: hang.extend(hangdump.dump(msock, elf)))
+                    at_timeout=lambda: hang.extend(hangdump.dump(msock, elf) +
+                                                   hangdump.threads(gsock, elf)))
             finally:
                 shutil.rmtree(mdir, ignore_errors=True)
             if hang:

@@ -1,5 +1,6 @@
-/* attr.inherit: events that follow new threads, checked against what
- * Linux does (runs unchanged on a Linux host with tracefs mounted).
+/* attr.inherit: events that follow new threads and forked processes,
+ * checked against what Linux does (runs unchanged on a Linux host with
+ * tracefs mounted).
  *
  * The workload is exact: every getppid() is one hit of
  * syscalls:sys_enter_getppid, so counts can be asserted to the unit. */
@@ -8,6 +9,7 @@
 #include <unistd.h>
 #include <stdatomic.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include "ktap.h"
 #include "perf_test.h"
 
@@ -212,6 +214,96 @@ out:
 	sched_setaffinity(0, sizeof(old), &old);
 }
 
+/* n forked children each make `calls` getppid calls and exit; 0 if every
+ * one exited 0. */
+static int run_children(int n, int calls, int *pids)
+{
+	int bad = 0;
+	for (int i = 0; i < n; i++) {
+		pid_t p = fork();
+		if (p == 0) {
+			getppid_n(calls);
+			_exit(0);
+		}
+		pids[i] = (int)p;
+		bad |= p < 0;
+	}
+	for (int i = 0; i < n; i++) {
+		int st;
+		bad |= pids[i] <= 0 || waitpid(pids[i], &st, 0) != pids[i] || st != 0;
+	}
+	return bad;
+}
+
+/* Forked children are followed as threads are: their counts add up in
+ * the parent's read once they have exited; without inherit they do not. */
+static void t_inherit_counts_forked_children(void)
+{
+	int pids[3];
+	for (int inherit = 0; inherit <= 1; inherit++) {
+		long fd = open_tp(inherit, 0, 0, 0);
+		if (!EXPECT_GE(fd, 0))
+			return;
+		EXPECT_EQ(perf_ioctl(fd, PERF_EVENT_IOC_ENABLE, 0), 0);
+		getppid_n(CALLS);
+		EXPECT_EQ(run_children(3, CALLS, pids), 0);
+		EXPECT_EQ(perf_ioctl(fd, PERF_EVENT_IOC_DISABLE, 0), 0);
+		EXPECT_EQ(perf_count(fd), inherit ? 4 * CALLS : CALLS);
+		perf_close(fd);
+	}
+}
+
+struct by_pid {
+	u64 id;
+	int self, child, from_self, from_child, other, bad;
+};
+
+static int on_fork_sample(const struct perf_event_header *h, void *arg)
+{
+	struct by_pid *s = arg;
+	struct sample smp;
+	if (h->type != PERF_RECORD_SAMPLE)
+		return 0;
+	if (parse_sample(h, PERF_SAMPLE_TID | PERF_SAMPLE_IDENTIFIER, 0, &smp) ||
+	    smp.identifier != s->id) {
+		s->bad++;
+		return 0;
+	}
+	if ((int)smp.pid == s->self && (int)smp.tid == s->self)
+		s->from_self++;
+	else if ((int)smp.pid == s->child && (int)smp.tid == s->child)
+		s->from_child++;
+	else
+		s->other++;
+	return 0;
+}
+
+/* A forked child's samples land in the parent's buffer, with the child's
+ * pid and tid (the child has no mapping of its own). */
+static void t_inherit_samples_from_forked_child(void)
+{
+	cpu_set_t old;
+	if (!EXPECT_EQ(pin_cpu0(&old), 0))
+		return;
+	long fd = open_tp_on(1, 1, PERF_SAMPLE_TID | PERF_SAMPLE_IDENTIFIER, 0, 0);
+	struct ring r;
+	if (!EXPECT_GE(fd, 0) || !EXPECT_EQ(ring_map(&r, fd, 16, 0), 0))
+		goto out;
+	struct by_pid s = { .id = perf_id(fd), .self = getpid() };
+	EXPECT_EQ(perf_ioctl(fd, PERF_EVENT_IOC_ENABLE, 0), 0);
+	getppid_n(10);
+	EXPECT_EQ(run_children(1, 20, &s.child), 0);
+	EXPECT_EQ(perf_ioctl(fd, PERF_EVENT_IOC_DISABLE, 0), 0);
+	EXPECT_EQ(ring_pass(&r, on_fork_sample, &s), 30);
+	EXPECT_EQ(s.from_self, 10);
+	EXPECT_EQ(s.from_child, 20);
+	EXPECT_EQ(s.other + s.bad, 0);
+	ring_unmap(&r);
+	perf_close(fd);
+out:
+	sched_setaffinity(0, sizeof(old), &old);
+}
+
 static void *slow_worker(void *arg)
 {
 	wait_phase(1);
@@ -265,6 +357,8 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(t_no_inherit_counts_only_self),
 	KTAP_CASE(t_inherit_live_child_follows_ioctls),
 	KTAP_CASE(t_inherit_samples_go_to_parent_buffer),
+	KTAP_CASE(t_inherit_counts_forked_children),
+	KTAP_CASE(t_inherit_samples_from_forked_child),
 	KTAP_CASE(t_inherit_close_parent_with_live_child),
 	KTAP_CASE(t_inherit_attr_rules),
 };

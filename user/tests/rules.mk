@@ -8,6 +8,6 @@ utests_DIR := user/tests
 utests_PROGS := test_startup test_syscalls test_sysbasic test_libc test_mm \
                 test_signals test_threads test_exit_group \
                 fault_write_ro fault_kernel_addr fault_bad_insn fuzz_syscalls \
-                usertests test_lifecycle
+                usertests test_lifecycle test_badinput
 utests_CFLAGS := -Iuser/lib
 TEST_PLANS += user/tests/user.plan

@@ -21,9 +21,10 @@ struct elf_source {
 	u64 size;
 };
 
-/* Map and fill the segments into mm: 0, -ENOEXEC (not a valid static
- * ELF), -ELIBBAD (dynamically linked: info->interp names the
- * interpreter), -ENOMEM. */
+/* Map and fill the segments into mm: 0, -ENOEXEC (not a static x86-64
+ * ELF executable), -EINVAL (impossible segments: overlapping, outside
+ * user space or the file, the entry in none of them), -ELIBBAD
+ * (dynamically linked: info->interp names the interpreter), -ENOMEM. */
 long elf_load(struct mm *mm, const struct elf_source *src, struct elf_info *info);
 long elf_setup_stack(struct mm *mm, const char *const *argv, const char *const *envp,
 		     const struct elf_info *info, u32 uid, u64 *sp_out);

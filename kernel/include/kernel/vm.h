@@ -36,6 +36,10 @@ int vm_protect(struct aspace *as, vaddr_t va, unsigned flags);
 bool vm_query(struct aspace *as, vaddr_t va, paddr_t *pa, unsigned *flags);
 /* The same, but PROT_NONE pages (flags 0) count too: is a frame there? */
 bool vm_lookup(struct aspace *as, vaddr_t va, paddr_t *pa, unsigned *flags);
+/* The first page in [va, end) with a translation (present or PROT_NONE),
+ * or end: walks over empty page tables a whole table at a time, so a
+ * sparse 64 TiB area costs what its mapped pages cost. */
+vaddr_t vm_next_present(struct aspace *as, vaddr_t va, vaddr_t end);
 
 /* User address spaces (kernel half shared). */
 int aspace_create(struct aspace *as);
