@@ -47,8 +47,18 @@ struct poll_table;
  * event writing to it is detached and it is freed (Linux's
  * perf_mmap_close). The mappings hold the owner's file, so the owner
  * outlives them. events and mmaps change under mmap.c's pm_lock. */
+/* What a buffer charged against perf_event_mlock_kb and RLIMIT_MEMLOCK. */
+struct perf_mlock {
+	u32 uid;
+	u64 user_pages, pinned_pages;
+};
+struct process;
+long perf_mlock_charge(struct process *p, u64 pages, struct perf_mlock *out);
+void perf_mlock_uncharge(struct mm *mm, const struct perf_mlock *c);
+
 struct perf_mmap {
 	struct perf_buffer core;
+	struct perf_mlock mlock;        /* charged when it was made */
 	struct list_node events;        /* a perf_mmap_link per event with e->out here */
 	int mmaps;                      /* live user mappings */
 	struct perf_event *owner;       /* compared only, never followed */

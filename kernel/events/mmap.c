@@ -242,7 +242,9 @@ static unsigned pm_page_prot(struct vma *v, u64 index, unsigned prot)
 /* A mapping of pm went away (or never came: a failed mmap). The last one
  * detaches every event writing here and frees the buffer, so the next
  * mmap of the owner starts a fresh one. */
-static void pm_unmapped(struct perf_mmap *pm)
+/* A mapping of pm in mm goes. As Linux's perf_mmap_close, the last one
+ * gives the locked pages back (the pinned ones to its mm). */
+static void pm_unmapped(struct perf_mmap *pm, struct mm *mm)
 {
 	struct list_node gone;
 	list_init(&gone);
@@ -257,13 +259,15 @@ static void pm_unmapped(struct perf_mmap *pm)
 	struct list_node *pos, *tmp;
 	list_for_each_safe(pos, tmp, &gone)
 		kfree(list_entry(pos, struct perf_mmap_link, node));
-	if (last)
+	if (last) {
+		perf_mlock_uncharge(mm, &pm->mlock);
 		pm_free(pm);
+	}
 }
 
 static void pm_vma_close(struct vma *v)
 {
-	pm_unmapped(v->priv);
+	pm_unmapped(v->priv, v->mm);
 }
 
 /* Linux 6.18 maps the buffer with remap_pfn_range (VM_PFNMAP) and
@@ -321,16 +325,27 @@ long perf_mmap(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned prot, 
 		spin_unlock_irqrestore(&pm_lock, fl);
 		if (rc != 1)
 			break;
+		struct perf_mlock charge;
+		rc = perf_mlock_charge(current_proc(), pages, &charge);
+		if (rc)
+			break;
 		fresh = pm_alloc(e, (unsigned int)nr_data, prot & VM_WRITE);
 		link = kmalloc(sizeof(*link));
+		if (fresh)
+			fresh->mlock = charge;
 		if (!fresh || !link) {
+			perf_mlock_uncharge(mm, &charge);
+			if (fresh)
+				fresh->mlock = (struct perf_mlock){ 0 };
 			rc = -ENOMEM;
 			break;
 		}
 	}
 	/* Made but not used (never visible to producers). */
-	if (fresh)
+	if (fresh) {
+		perf_mlock_uncharge(mm, &fresh->mlock);
 		pm_release_memory(fresh);
+	}
 	kfree(link);
 	if (rc)
 		return rc;
@@ -340,7 +355,7 @@ long perf_mmap(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned prot, 
 	long where = mm_map_device(mm, f, addr, len, prot, VM_READ | VM_WRITE, fixed,
 				   &pm_vma_ops, pm, 0);
 	if (where < 0)
-		pm_unmapped(pm);
+		pm_unmapped(pm, mm);
 	return where;
 }
 

@@ -15,7 +15,9 @@
 #include <lib/string.h>
 #include <kernel/perf.h>
 #include <kernel/printk.h>
+#include <kernel/percpu.h>
 #include <kernel/proc.h>
+#include <kernel/spinlock.h>
 #include "internal.h"
 
 int sysctl_perf_event_paranoid = 2;
@@ -137,4 +139,68 @@ int perf_sysctl_read(enum perf_sysctl which)
 	case PERF_SYSCTL_MLOCK_KB: return READ_ONCE(sysctl_perf_event_mlock);
 	}
 	return 0;
+}
+
+/* --- the mlock allowance of ring buffers ------------------------------------------ */
+
+/* Linux's user->locked_vm for perf buffers: pages each user has mapped,
+ * beyond which a buffer counts against the mapping process's
+ * RLIMIT_MEMLOCK (mm->pinned_pages). A small table: users are few. */
+#define MLOCK_USERS 64
+static struct { u32 uid; u64 pages; bool used; } mlock_users[MLOCK_USERS];
+static spinlock_t mlock_lock = SPINLOCK_INIT("perf-mlock");
+
+long perf_mlock_charge(struct process *p, u64 pages, struct perf_mlock *out)
+{
+	u64 limit = (u64)READ_ONCE(sysctl_perf_event_mlock) / (PAGE_SIZE / 1024) * nr_cpus_online;
+	irqflags_t f = spin_lock_irqsave(&mlock_lock);
+	int slot = -1, free_slot = -1;
+	for (int k = 0; k < MLOCK_USERS; k++) {
+		if (mlock_users[k].used && mlock_users[k].uid == p->cred.uid)
+			slot = k;
+		else if (!mlock_users[k].used && free_slot < 0)
+			free_slot = k;
+	}
+	long rc = 0;
+	if (slot < 0 && free_slot < 0) {
+		rc = -ENOMEM;
+	} else {
+		u64 used = slot >= 0 ? mlock_users[slot].pages : 0;
+		u64 extra = used + pages > limit ? used + pages - limit : 0;
+		if (extra > pages)
+			extra = pages;
+		u64 rlim = p->rlim[RLIMIT_MEMLOCK].cur / PAGE_SIZE;
+		if (p->mm->pinned_pages + extra > rlim && perf_is_paranoid() && p->cred.euid != 0) {
+			rc = -EPERM;
+		} else {
+			if (slot < 0) {
+				slot = free_slot;
+				mlock_users[slot].used = true;
+				mlock_users[slot].uid = p->cred.uid;
+				mlock_users[slot].pages = 0;
+			}
+			mlock_users[slot].pages += pages - extra;
+			p->mm->pinned_pages += extra;
+			out->uid = p->cred.uid;
+			out->user_pages = pages - extra;
+			out->pinned_pages = extra;
+		}
+	}
+	spin_unlock_irqrestore(&mlock_lock, f);
+	return rc;
+}
+
+void perf_mlock_uncharge(struct mm *mm, const struct perf_mlock *c)
+{
+	irqflags_t f = spin_lock_irqsave(&mlock_lock);
+	for (int k = 0; k < MLOCK_USERS; k++) {
+		if (mlock_users[k].used && mlock_users[k].uid == c->uid) {
+			mlock_users[k].pages -= c->user_pages;
+			if (!mlock_users[k].pages)
+				mlock_users[k].used = false;
+		}
+	}
+	if (mm)
+		mm->pinned_pages -= MIN(mm->pinned_pages, c->pinned_pages);
+	spin_unlock_irqrestore(&mlock_lock, f);
 }

@@ -73,6 +73,7 @@ struct mm {
 	 * (/proc/PID/cmdline and environ read them from there). */
 	u64 arg_start, arg_end, env_start, env_end;
 	size_t pages;           /* anonymous pages owned */
+	u64 pinned_pages;       /* perf buffers past the mlock allowance (RLIMIT_MEMLOCK) */
 };
 
 #define USER_STACK_TOP  0x00007ffffff00000ull

@@ -36,6 +36,7 @@ struct fs_info;
 
 /* Resource limits (getrlimit/setrlimit/prlimit64), Linux's numbering. */
 #define RLIMIT_NPROC 6
+#define RLIMIT_MEMLOCK 8
 #define RLIMIT_NOFILE 7
 #define RLIM_NLIMITS 16
 #define RLIM_INFINITY (~0ull)
