@@ -65,7 +65,7 @@ HOST_HDRS = $(wildcard lib/include/lib/*.h arch/host/include/arch/*.h \
 
 # --- user program flags (static musl binaries) ------------------------------
 USER_CFLAGS := -static -O2 -g -fno-omit-frame-pointer -Wall -Wextra
-USER_LDFLAGS := -lpthread
+USER_LDFLAGS := -lpthread -Wl,--build-id=sha1
 USER_HDRS := $(wildcard user/lib/*.h)
 
 # Every module adds to these lists in its own rules.mk (declarations only:

@@ -265,6 +265,45 @@ void perf_sched_in(struct thread *next, struct thread *prev)
 	spin_unlock_raw(&c->lock);
 }
 
+/* exec (Linux's perf_event_exec): events waiting for it start counting
+ * (enable_on_exec, once), events that must not outlive the old image go
+ * as at thread exit (remove_on_exec). */
+void perf_event_exec(struct thread *t)
+{
+	struct perf_task_ctx *c = t->perf;
+	if (!c)
+		return;
+	struct list_node dead;
+	list_init(&dead);
+	irqflags_t f = spin_lock_irqsave(&c->lock);
+	struct list_node *pos, *tmp;
+	list_for_each_safe(pos, tmp, &c->events) {
+		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
+		if (e->attr.enable_on_exec) {
+			e->attr.enable_on_exec = 0;
+			op_enable(e, true);
+		}
+		if (!e->attr.remove_on_exec)
+			continue;
+		perf_event_stop(e);
+		perf_event_update_times(e, clock_ns());
+		e->state = PERF_DEAD;
+		e->task = NULL;
+		list_del(&e->ctx_node);
+		if (e->parent) {
+			if (perf_inherit_exit(e))
+				list_add_tail(&dead, &e->ctx_node);
+		} else {
+			perf_event_wakeup(e);
+		}
+	}
+	spin_unlock_irqrestore(&c->lock, f);
+	list_for_each_safe(pos, tmp, &dead) {
+		list_del(pos);
+		perf_inherit_destroy(list_entry(pos, struct perf_event, ctx_node));
+	}
+}
+
 /* The thread is exiting: its events stop for good and say so (POLLHUP). */
 void perf_thread_exit(struct thread *t)
 {

@@ -9,6 +9,8 @@
  *              tracepoints, NMI-driven cycles; Linux's overflow and throttle rules
  *   context.c  per-CPU and per-task contexts, context switches, thread exit
  *   inherit.c  attr.inherit: copies of events in new threads
+ *   sideband.c COMM, FORK, EXIT, MMAP/MMAP2 records
+ *   sysctl.c   the /proc/sys/kernel knobs and the mlock allowance
  *   bpf_attach.c  built-in BPF handlers on tracepoints
  *
  * Locking: an event's state changes under its context's lock with
@@ -194,6 +196,10 @@ void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s
 void perf_output_throttle(struct perf_event *e, bool throttle);
 void perf_output_switch(struct perf_event *e, bool out, bool preempt, struct thread *other);
 void perf_compute_sizes(struct perf_event *e);
+/* For side-band records (sideband.c): the sample_id_all trailer (words
+ * written into w, 0 without sample_id_all), and the output context. */
+int perf_sample_id(const struct perf_event *e, u64 *w);
+void perf_side_output_ctx(const struct perf_event *e, struct perf_output_ctx *ctx, u64 *idbuf);
 
 /* context.c */
 struct perf_cpu *perf_cpu_state(unsigned int cpu);

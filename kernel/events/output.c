@@ -233,6 +233,16 @@ void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s
 	perf_output_end(&h);
 }
 
+int perf_sample_id(const struct perf_event *e, u64 *w)
+{
+	return e->attr.sample_id_all ? fill_id(e, w, clock_ns()) : 0;
+}
+
+void perf_side_output_ctx(const struct perf_event *e, struct perf_output_ctx *ctx, u64 *idbuf)
+{
+	output_ctx(e, ctx, idbuf, false);
+}
+
 /* A record that is only a header, a few words and the sample_id trailer. */
 static void output_simple(struct perf_event *e, u32 type, u16 misc, const u64 *words, int n)
 {

@@ -252,10 +252,17 @@ static int show_environ(struct seqbuf *s, long arg) { return show_strings(s, arg
 static int show_maps(struct seqbuf *s, long arg)
 {
 	WITH_TARGET(arg, p, t);
+	char exe[256];
+	u64 exe_dev = 0, exe_ino = 0;
 	irqflags_t f = spin_lock_irqsave(&p->lock);
 	struct mm *mm = p->state == PROC_ALIVE ? p->mm : NULL;
 	if (mm)
 		mm_get(mm);
+	strlcpy(exe, p->exe_path, sizeof(exe));
+	if (p->exe) {
+		exe_dev = p->exe->sb->dev;
+		exe_ino = p->exe->ino;
+	}
 	spin_unlock_irqrestore(&p->lock, f);
 	put_target(p, t);
 	if (!mm)
@@ -263,7 +270,16 @@ static int show_maps(struct seqbuf *s, long arg)
 	mutex_lock(&mm->mmap_lock);
 	for (struct vma *v = mm->vmas; v; v = v->next) {
 		const char *name = "";
-		u64 ino = 0, dev = 0;
+		u64 ino = 0, dev = 0, pgoff = v->pgoff * PAGE_SIZE;
+		/* The executable's segments: exec copied them into anonymous
+		 * memory, but they are the file's, as Linux shows them. */
+		for (int k = 0; k < mm->nimage && v->kind == VMA_ANON; k++)
+			if (v->start >= mm->image[k].start && v->start < mm->image[k].end) {
+				name = exe;
+				ino = exe_ino;
+				dev = exe_dev;
+				pgoff = mm->image[k].pgoff + (v->start - mm->image[k].start);
+			}
 		if (v->kind == VMA_STACK)
 			name = "[stack]";
 		else if (v->kind == VMA_BRK)
@@ -280,7 +296,7 @@ static int show_maps(struct seqbuf *s, long arg)
 				     (unsigned long long)v->start, (unsigned long long)v->end,
 				     (v->prot & VM_READ) ? 'r' : '-', (v->prot & VM_WRITE) ? 'w' : '-',
 				     (v->prot & VM_EXEC) ? 'x' : '-', v->shared ? 's' : 'p',
-				     (unsigned long long)(v->pgoff * PAGE_SIZE),
+				     (unsigned long long)pgoff,
 				     (unsigned long long)(dev >> 8), (unsigned long long)(dev & 0xff),
 				     (unsigned long long)ino);
 		if (name[0])

@@ -20,8 +20,11 @@
 #include <arch/mmu.h>
 #include <kernel/file.h>
 #include <kernel/heap.h>
+#include <kernel/perf.h>
+#include <lib/fmt.h>
 #include <kernel/mm.h>
 #include <kernel/mutex.h>
+#include <kernel/vfs.h>
 #include "mm_internal.h"
 #include <kernel/panic.h>
 #include <kernel/proc.h>
@@ -424,6 +427,45 @@ static long place_mapping(struct mm *mm, u64 addr, u64 len, u64 flags)
 
 struct file;
 
+/* perf's MMAP/MMAP2 record for a new mapping, named as Linux names it:
+ * the file's path, anon_inode:[...] for a file without one, //anon. */
+static void report_mapping(struct mm *mm, u64 addr, u64 len, unsigned prot, u64 flags, u64 off)
+{
+	if (!READ_ONCE(perf_hooks_enabled))
+		return;
+	struct perf_mmap_info m = {
+		.addr = addr, .len = len, .pgoff = off, .prot = prot,
+		.shared = (flags & MAP_TYPE) != MAP_PRIVATE, .name = "//anon",
+	};
+	/* The file the new area maps (the descriptor may be gone already). */
+	struct file *f = NULL;
+	mutex_lock(&mm->mmap_lock);
+	spin_lock(&mm->lock);
+	struct vma *v = find_vma(mm, addr);
+	if (v && v->file) {
+		f = v->file;
+		file_get(f);
+	}
+	spin_unlock(&mm->lock);
+	mutex_unlock(&mm->mmap_lock);
+	char anon[48];
+	if (f && f->path) {
+		m.name = f->path;
+	} else if (f) {
+		fmt_snprintf(anon, sizeof(anon), "anon_inode:[%s]", f->ops->name);
+		m.name = anon;
+	}
+	if (f && f->inode) {
+		m.dev = f->inode->sb->dev;
+		m.ino = f->inode->ino;
+	}
+	if (!f)
+		m.pgoff = 0;
+	perf_event_mmap(&m);
+	if (f)
+		file_put(f);
+}
+
 long mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
 {
 	struct mm *mm = cur_mm();
@@ -454,6 +496,8 @@ long mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
 	}
 	mutex_unlock(&mm->mmap_lock);
 	release_closed(closed);
+	if (where >= 0)
+		report_mapping(mm, (u64)where, len, vprot, flags, off);
 	if (where >= 0 && (flags & MAP_ANONYMOUS) && (flags & MAP_POPULATE))
 		mm_populate(mm, (u64)where, len);
 	return where;
@@ -689,10 +733,18 @@ long mm_brk(u64 addr)
 		unmap_locked(mm, new_end, old_end, &closed);
 		spin_unlock(&mm->lock);
 	}
+	bool grew = rc == (long)addr && new_end > old_end;
 	if (rc == (long)addr)
 		mm->brk = addr;
 	mutex_unlock(&mm->mmap_lock);
 	release_closed(closed);
+	if (grew && READ_ONCE(perf_hooks_enabled)) {
+		/* Linux's do_brk_flags reports the heap area as it now is. */
+		u64 start = ALIGN_DOWN(mm->brk_start, PAGE_SIZE);
+		struct perf_mmap_info m = { .addr = start, .len = new_end - start,
+					    .prot = VM_READ | VM_WRITE, .name = "[heap]" };
+		perf_event_mmap(&m);
+	}
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 
 #define PT_LOAD 1
 #define PT_INTERP 3
+#define PT_NOTE 4
 #define PT_PHDR 6
 #define PF_X 1
 #define PF_W 2
@@ -103,8 +104,36 @@ static int copy_segment(struct mm *mm, const struct elf_source *src, u64 off, u6
 	return rc;
 }
 
+/* The GNU build id among the notes at [off, off + len) of the file. */
+static void find_build_id(const struct elf_source *src, u64 off, u64 len, struct elf_info *info)
+{
+	u8 buf[512];
+	len = MIN(len, (u64)sizeof(buf));
+	if (src->read(src->ctx, off, buf, (size_t)len) != (long)len)
+		return;
+	for (u64 at = 0; at + 12 <= len;) {
+		u32 namesz, descsz, type;
+		memcpy(&namesz, buf + at, 4);
+		memcpy(&descsz, buf + at + 4, 4);
+		memcpy(&type, buf + at + 8, 4);
+		u64 name = at + 12, desc = name + ALIGN_UP((u64)namesz, 4);
+		u64 next = desc + ALIGN_UP((u64)descsz, 4);
+		if (namesz > len || descsz > len || next > len)
+			return;
+		if (type == 3 && namesz == 4 && !memcmp(buf + name, "GNU", 4) && descsz &&
+		    descsz <= sizeof(info->build_id)) {
+			memcpy(info->build_id, buf + desc, descsz);
+			info->build_id_size = (u8)descsz;
+			return;
+		}
+		at = next;
+	}
+}
+
 long elf_load(struct mm *mm, const struct elf_source *src, struct elf_info *info)
 {
+	info->nseg = 0;
+	info->build_id_size = 0;
 	struct elf64_ehdr ehdr;
 	const struct elf64_ehdr *eh = &ehdr;
 	u64 size = src->size;
@@ -138,6 +167,9 @@ long elf_load(struct mm *mm, const struct elf_source *src, struct elf_info *info
 		}
 		if (ph[i].type == PT_PHDR)
 			phdr_addr = ph[i].vaddr + bias;
+		if (ph[i].type == PT_NOTE && !info->build_id_size && ph[i].offset <= size &&
+		    size - ph[i].offset >= ph[i].filesz)
+			find_build_id(src, ph[i].offset, ph[i].filesz, info);
 		if (ph[i].type != PT_LOAD)
 			continue;
 		const struct elf64_phdr *p = &ph[i];
@@ -153,6 +185,14 @@ long elf_load(struct mm *mm, const struct elf_source *src, struct elf_info *info
 		    p->vaddr + bias < prev_end)
 			return -EINVAL;
 		prev_end = p->vaddr + bias + p->memsz;
+		if (info->nseg < ELF_MAX_SEGS && p->filesz) {
+			u64 start = ALIGN_DOWN(p->vaddr + bias, PAGE_SIZE);
+			info->seg[info->nseg].start = start;
+			info->seg[info->nseg].end = ALIGN_UP(p->vaddr + bias + p->filesz, PAGE_SIZE);
+			info->seg[info->nseg].pgoff = ALIGN_DOWN(p->offset, PAGE_SIZE);
+			info->seg[info->nseg].prot = seg_prot(p->flags);
+			info->nseg++;
+		}
 		if (eh->entry + bias >= p->vaddr + bias && eh->entry + bias < prev_end)
 			entry_inside = true;
 		top = MAX(top, p->vaddr + bias + p->memsz);

@@ -220,6 +220,26 @@ static void exec_commit(struct thread *t, struct process *p, struct mm *mm, stru
 	const char *base = strrchr(filename, '/');
 	strlcpy(p->comm, base ? base + 1 : filename, sizeof(p->comm));
 	strlcpy(t->comm, p->comm, sizeof(t->comm));
+	/* perf, in Linux's order: enable_on_exec events start, then COMM
+	 * (with MISC_COMM_EXEC), then the new image's mappings. */
+	mm->nimage = 0;
+	for (int k = 0; k < info->nseg && k < (int)ARRAY_SIZE(mm->image); k++) {
+		mm->image[k].start = info->seg[k].start;
+		mm->image[k].end = info->seg[k].end;
+		mm->image[k].pgoff = info->seg[k].pgoff;
+		mm->nimage++;
+	}
+	perf_event_exec(t);
+	perf_event_comm(t, true);
+	for (int k = 0; k < info->nseg; k++) {
+		struct perf_mmap_info m = {
+			.addr = info->seg[k].start, .len = info->seg[k].end - info->seg[k].start,
+			.pgoff = info->seg[k].pgoff, .prot = info->seg[k].prot, .name = p->exe_path,
+			.dev = exe->sb->dev, .ino = exe->ino, .build_id_size = info->build_id_size,
+		};
+		memcpy(m.build_id, info->build_id, sizeof(m.build_id));
+		perf_event_mmap(&m);
+	}
 	/* Signal actions of our own (a CLONE_SIGHAND sharer keeps its). */
 	if (p->sighand->refs > 1) {
 		struct sighand *own = sighand_copy(p->sighand), *shared = p->sighand;

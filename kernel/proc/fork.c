@@ -256,6 +256,7 @@ long do_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls, int exit_signal
 		p->vfork_pending = true;
 		proc_get(p);            /* ours while we wait (CLONE_PARENT) */
 	}
+	perf_event_fork(self, t);       /* before the child can run (and exit) */
 	thread_start(t);
 	if (flags & CLONE_VFORK) {
 		/* Until the child execs or exits (which wake vw.wq and clear

@@ -421,6 +421,12 @@ void proc_thread_exit(int code)
 {
 	struct thread *t = current_thread();
 	struct process *p = t->proc;
+	if (READ_ONCE(perf_hooks_enabled)) {
+		irqflags_t g = spin_lock_irqsave(&procs_lock);
+		int ppid = p->parent ? p->parent->pid : 0;
+		spin_unlock_irqrestore(&procs_lock, g);
+		perf_event_exit_record(t, ppid);
+	}
 	perf_thread_exit(t);
 	/* CLONE_CHILD_CLEARTID: tell a joiner (pthread_join) we are gone. */
 	if (t->clear_child_tid && !p->exiting) {

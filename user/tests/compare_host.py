@@ -232,6 +232,17 @@ def host_checks(spec, rc, lines):
     return why
 
 
+def ensure_tracefs():
+    """The perf programs look tracepoint ids up in tracefs, as they do on
+    Ringtail: mount it on the host if it is not (root only; best effort,
+    a program that still finds none says SKIP and the comparison shows it)."""
+    path = "/sys/kernel/tracing"
+    if os.path.exists(os.path.join(path, "events")):
+        return
+    subprocess.run(["mount", "-t", "tracefs", "nodev", path], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("specs", nargs="+", metavar="SPEC")
@@ -254,6 +265,7 @@ def main():
         tag = "+".join(s.name for s in specs)[:80]
         args.log = os.path.join(args.build, "test-logs", "compare_host.%s.serial.log" % tag)
 
+    ensure_tracefs()
     print("KTAP version 1")
     print("1..%d" % len(specs))
     sys.stdout.flush()

@@ -5,12 +5,20 @@
 struct mm;
 struct inode;
 
+#define ELF_MAX_SEGS 8
+
 struct elf_info {
 	u64 entry;
 	u64 phdr;               /* user address of the program headers */
 	int phnum;
 	u64 brk;                /* first page after the highest segment */
 	char interp[64];        /* PT_INTERP, when elf_load says -ELIBBAD */
+	/* The file-backed part of each loadable segment (page-rounded), for
+	 * perf's MMAP records and /proc/PID/maps; pgoff in bytes. */
+	struct { u64 start, end, pgoff; unsigned prot; } seg[ELF_MAX_SEGS];
+	int nseg;
+	u8 build_id[20];        /* NT_GNU_BUILD_ID, if the image has one */
+	u8 build_id_size;
 };
 
 /* Where the image comes from: read(ctx, off, buf, len) returns the bytes

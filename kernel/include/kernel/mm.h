@@ -72,6 +72,10 @@ struct mm {
 	/* Where exec put the argument and environment strings
 	 * (/proc/PID/cmdline and environ read them from there). */
 	u64 arg_start, arg_end, env_start, env_end;
+	/* The executable's file-backed segments (exec), to name them in
+	 * /proc/PID/maps as Linux does; pgoff in bytes. */
+	struct { u64 start, end, pgoff; } image[8];
+	int nimage;
 	size_t pages;           /* anonymous pages owned */
 	u64 pinned_pages;       /* perf buffers past the mlock allowance (RLIMIT_MEMLOCK) */
 };

@@ -18,6 +18,25 @@ void perf_thread_exit(struct thread *t);
 /* clone: copy parent's inheritable events into child before it runs;
  * 0 or -ENOMEM. */
 int perf_thread_fork(struct thread *parent, struct thread *child);
+/* Side-band records (kernel/events/sideband.c), from the task itself:
+ * its new name (exec: a COMM with MISC_COMM_EXEC for comm_exec events),
+ * a new thread or process it made, its end, a new mapping. */
+void perf_event_comm(struct thread *t, bool exec);
+void perf_event_fork(struct thread *parent, struct thread *child);
+void perf_event_exit_record(struct thread *t, int parent_pid);
+struct perf_mmap_info {
+	u64 addr, len, pgoff;           /* pgoff in bytes */
+	unsigned prot;                  /* VM_READ | VM_WRITE | VM_EXEC */
+	bool shared;
+	const char *name;               /* a path, "[heap]", "//anon" ... */
+	u64 dev, ino;
+	u8 build_id_size;               /* 0: none known */
+	u8 build_id[20];
+};
+void perf_event_mmap(const struct perf_mmap_info *m);
+/* exec: enable_on_exec events start, remove_on_exec ones leave. */
+void perf_event_exec(struct thread *t);
+
 /* The event behind an open perf fd's file, or NULL if it is not one. */
 struct perf_event *perf_event_from_file(struct file *f);
 
