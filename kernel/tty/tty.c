@@ -11,7 +11,7 @@
  * The terminal belongs to at most one session (the controlling terminal
  * of its processes) and has a foreground process group; a background
  * process that reads gets SIGTTIN, as on Linux. Everything but the raw
- * ring is under tty.lock (a mutex). */
+ * ring is under tty.lock (a mutex). The ioctls are in tty_ioctl.c. */
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <kernel/clock.h>
@@ -26,58 +26,10 @@
 #include <kernel/usermem.h>
 #include <kernel/vfs.h>
 #include <kernel/arch/cpu.h>
+#include "tty_internal.h"
 
-/* termios bits (Linux asm-generic/termbits.h). */
-#define IGNCR  0000200
-#define ICRNL  0000400
-#define INLCR  0000100
-#define IXON   0002000
-#define OPOST  0000001
-#define ONLCR  0000004
-#define ISIG   0000001
-#define ICANON 0000002
-#define ECHO   0000010
-#define ECHOE  0000020
-#define ECHOK  0000040
-#define ECHONL 0000100
-#define NOFLSH 0000200
-#define TOSTOP 0000400
-#define ECHOCTL 0001000
-#define ECHOKE 0004000
-#define IEXTEN 0100000
-enum { VINTR, VQUIT, VERASE, VKILL, VEOF, VTIME, VMIN, VSWTC, VSTART, VSTOP, VSUSP, VEOL,
-       VREPRINT, VDISCARD, VWERASE, VLNEXT, VEOL2, NCCS = 19 };
-
-struct ktermios {
-	u32 iflag, oflag, cflag, lflag;
-	u8 line;
-	u8 cc[NCCS];
-};
-
-#define BUF 4096                /* N_TTY_BUF_SIZE */
-#define MAX_LINES 64
-#define RAW 256
-
-struct tty {
-	struct mutex lock;
-	struct ktermios t;
-	u16 ws[4];                      /* rows, cols, xpixel, ypixel */
-	int session, pgrp;              /* 0: none */
-	/* Cooked bytes readers take; in canonical mode, line ends (a line of
-	 * length 0 is an EOF). */
-	char cbuf[BUF];
-	u64 chead, ctail;
-	u64 ends[MAX_LINES];
-	u32 ends_head, ends_tail;
-	/* The line being edited (canonical mode). */
-	char line[BUF];
-	u32 llen;
-	bool lnext;                     /* the next byte is literal (^V) */
-	struct waitq read_wait;
-};
-
-static struct tty con = {
-	.lock = MUTEX_INIT(con.lock, "tty"),
+struct tty tty_con = {
+	.lock = MUTEX_INIT(tty_con.lock, "tty"),
 	.t = {
 		.iflag = ICRNL | IXON,
 		.oflag = OPOST | ONLCR,
@@ -87,8 +39,10 @@ static struct tty con = {
 			0x16, 0 },
 	},
 	.ws = { 24, 80, 0, 0 },
-	.read_wait = WAITQ_INIT(con.read_wait, "tty-read"),
+	.read_wait = WAITQ_INIT(tty_con.read_wait, "tty-read"),
 };
+
+#define RAW 256
 
 /* Raw bytes from the serial port (interrupt context writes, the tty
  * thread reads). */
@@ -167,7 +121,7 @@ static u64 cooked_room(struct tty *t)
 	return BUF - (t->chead - t->ctail);
 }
 
-static void push_cooked(struct tty *t, const char *s, size_t n)
+void tty_push_cooked(struct tty *t, const char *s, size_t n)
 {
 	for (size_t k = 0; k < n && cooked_room(t); k++)
 		t->cbuf[t->chead++ % BUF] = s[k];
@@ -176,13 +130,13 @@ static void push_cooked(struct tty *t, const char *s, size_t n)
 static void end_line(struct tty *t)
 {
 	if (t->ends_head - t->ends_tail < MAX_LINES) {
-		push_cooked(t, t->line, t->llen);
+		tty_push_cooked(t, t->line, t->llen);
 		t->ends[t->ends_head++ % MAX_LINES] = t->chead;
 	}
 	t->llen = 0;
 }
 
-static void flush_input(struct tty *t)
+void tty_flush_input(struct tty *t)
 {
 	t->chead = t->ctail = 0;
 	t->ends_head = t->ends_tail = 0;
@@ -223,7 +177,7 @@ static void receive(struct tty *t, char c)
 			  : c == tm->cc[VSUSP] ? SIGTSTP : 0;
 		if (sig && c) {
 			if (!(tm->lflag & NOFLSH))
-				flush_input(t);
+				tty_flush_input(t);
 			echo_char(t, c);
 			if (tm->lflag & ECHO)
 				echo("\n", 1);
@@ -267,7 +221,7 @@ static void receive(struct tty *t, char c)
 literal:
 		if (!(tm->lflag & ICANON)) {
 			echo_char(t, c);
-			push_cooked(t, &c, 1);
+			tty_push_cooked(t, &c, 1);
 			return;
 		}
 		if (t->llen < BUF - 1) {
@@ -277,7 +231,7 @@ literal:
 		return;
 	}
 	echo_char(t, c);
-	push_cooked(t, &c, 1);
+	tty_push_cooked(t, &c, 1);
 }
 
 static struct async_files tty_async;
@@ -290,7 +244,7 @@ static void tty_main(void *arg)
 		 * readers wake this thread as they make room. Read without the
 		 * mutex (this thread may not block on it once it is marked
 		 * sleeping): a stale value only delays a batch until that wake. */
-		bool room = BUF - (READ_ONCE(con.chead) - READ_ONCE(con.ctail)) > RAW;
+		bool room = BUF - (READ_ONCE(tty_con.chead) - READ_ONCE(tty_con.ctail)) > RAW;
 		irqflags_t f = spin_lock_irqsave(&raw_lock);
 		u32 n = room ? raw_head - raw_tail : 0;
 		char buf[RAW];
@@ -302,20 +256,20 @@ static void tty_main(void *arg)
 			continue;
 		}
 		thread_cancel_sleep();
-		mutex_lock(&con.lock);
+		mutex_lock(&tty_con.lock);
 		for (u32 k = 0; k < n; k++) {
-			receive(&con, buf[k]);
+			receive(&tty_con, buf[k]);
 			if (pending_sig) {
-				int sig = pending_sig, pg = con.pgrp;
+				int sig = pending_sig, pg = tty_con.pgrp;
 				pending_sig = 0;
-				mutex_unlock(&con.lock);
+				mutex_unlock(&tty_con.lock);
 				if (pg > 0)
 					signal_send_pgrp(pg, sig);
-				mutex_lock(&con.lock);
+				mutex_lock(&tty_con.lock);
 			}
 		}
-		mutex_unlock(&con.lock);
-		waitq_wake_all(&con.read_wait);
+		mutex_unlock(&tty_con.lock);
+		waitq_wake_all(&tty_con.read_wait);
 		async_files_notify(&tty_async, POLL_IN, true);
 	}
 }
@@ -330,7 +284,7 @@ void tty_init(void)
 
 /* Bytes a read may take now (canonical: up to the end of the first line;
  * 0 with *eof for an empty line). Lock held. */
-static u64 readable(struct tty *t, bool *eof)
+u64 tty_readable(struct tty *t, bool *eof)
 {
 	*eof = false;
 	if (!(t->t.lflag & ICANON))
@@ -359,7 +313,7 @@ static long job_control_read(struct tty *t)
 
 static long tty_read(struct file *f, u64 ubuf, size_t len)
 {
-	struct tty *t = &con;
+	struct tty *t = &tty_con;
 	long rc = job_control_read(t);
 	if (rc)
 		return rc;
@@ -369,7 +323,7 @@ static long tty_read(struct file *f, u64 ubuf, size_t len)
 	mutex_lock(&t->lock);
 	for (;;) {
 		bool eof;
-		u64 avail = readable(t, &eof);
+		u64 avail = tty_readable(t, &eof);
 		u8 vmin = t->t.cc[VMIN], vtime = t->t.cc[VTIME];
 		bool canon = t->t.lflag & ICANON;
 		if (eof) {
@@ -437,160 +391,15 @@ static long tty_write(struct file *f, u64 ubuf, size_t len)
 
 static unsigned int tty_poll(struct file *f, struct poll_table *pt)
 {
-	poll_wait(pt, &con.read_wait);
-	mutex_lock(&con.lock);
+	poll_wait(pt, &tty_con.read_wait);
+	mutex_lock(&tty_con.lock);
 	bool eof;
-	u64 avail = readable(&con, &eof);
-	mutex_unlock(&con.lock);
+	u64 avail = tty_readable(&tty_con, &eof);
+	mutex_unlock(&tty_con.lock);
 	unsigned int m = POLLOUT | POLLWRNORM;
 	if (avail || eof)
 		m |= POLLIN | POLLRDNORM;
 	return m;
-}
-
-/* --- ioctls ----------------------------------------------------------------------- */
-
-#define TCGETS     0x5401
-#define TCSETS     0x5402
-#define TCSETSW    0x5403
-#define TCSETSF    0x5404
-#define TCSBRK     0x5409
-#define TCXONC     0x540A
-#define TCFLSH     0x540B
-#define TIOCSCTTY  0x540E
-#define TIOCGPGRP  0x540F
-#define TIOCSPGRP  0x5410
-#define TIOCOUTQ   0x5411
-#define TIOCGWINSZ 0x5413
-#define TIOCSWINSZ 0x5414
-#define FIONREAD   0x541B
-#define TIOCNOTTY  0x5422
-#define TCSBRKP    0x5425
-#define TIOCGSID   0x5429
-
-struct pgrp_probe {
-	int pgid, sid;
-	bool found;
-};
-
-static int find_pgrp(struct process *p, void *arg)
-{
-	struct pgrp_probe *g = arg;
-	if (p->pgid == g->pgid && p->sid == g->sid && p->state == PROC_ALIVE)
-		g->found = true;
-	return 0;
-}
-
-static long tty_ioctl(struct file *f, unsigned int cmd, u64 arg)
-{
-	struct tty *t = &con;
-	struct process *p = current_proc();
-	bool mine = p && t->session && p->sid == t->session;
-	long rc = 0;
-	switch (cmd) {
-	case TCGETS:
-		mutex_lock(&t->lock);
-		rc = copy_to_user(arg, &t->t, sizeof(t->t)) ? -EFAULT : 0;
-		mutex_unlock(&t->lock);
-		return rc;
-	case TCSETS:
-	case TCSETSW:
-	case TCSETSF: {
-		struct ktermios nt;
-		if (copy_from_user(&nt, arg, sizeof(nt)))
-			return -EFAULT;
-		mutex_lock(&t->lock);
-		if (cmd == TCSETSF)
-			flush_input(t);
-		/* Leaving canonical mode: the line being edited is input. */
-		if ((t->t.lflag & ICANON) && !(nt.lflag & ICANON) && t->llen) {
-			push_cooked(t, t->line, t->llen);
-			t->llen = 0;
-		}
-		t->t = nt;
-		mutex_unlock(&t->lock);
-		waitq_wake_all(&t->read_wait);
-		return 0;
-	}
-	case TIOCGWINSZ:
-		return copy_to_user(arg, t->ws, sizeof(t->ws)) ? -EFAULT : 0;
-	case TIOCSWINSZ: {
-		u16 ws[4];
-		if (copy_from_user(ws, arg, sizeof(ws)))
-			return -EFAULT;
-		bool changed = memcmp(ws, t->ws, sizeof(ws)) != 0;
-		memcpy(t->ws, ws, sizeof(ws));
-		if (changed && t->pgrp > 0)
-			signal_send_pgrp(t->pgrp, SIGWINCH);
-		return 0;
-	}
-	case TIOCGPGRP:
-		if (!mine)
-			return -ENOTTY;
-		return copy_to_user(arg, &t->pgrp, sizeof(int)) ? -EFAULT : 0;
-	case TIOCSPGRP: {
-		int pg;
-		if (!mine)
-			return -ENOTTY;
-		if (copy_from_user(&pg, arg, sizeof(pg)))
-			return -EFAULT;
-		if (pg < 0)
-			return -EINVAL;
-		struct pgrp_probe g = { pg, t->session, false };
-		proc_for_each(find_pgrp, &g);
-		if (!g.found)
-			return -EPERM;
-		t->pgrp = pg;
-		return 0;
-	}
-	case TIOCGSID:
-		if (!mine)
-			return -ENOTTY;
-		return copy_to_user(arg, &t->session, sizeof(int)) ? -EFAULT : 0;
-	case TIOCSCTTY:
-		if (mine)
-			return 0;
-		if (!p || p->sid != p->pid)
-			return -EPERM;  /* only a session leader takes a terminal */
-		if (t->session && !(arg == 1 && p->cred.euid == 0))
-			return -EPERM;  /* another session has it */
-		t->session = p->sid;
-		t->pgrp = p->pgid;
-		return 0;
-	case TIOCNOTTY:
-		if (!mine)
-			return -ENOTTY;
-		if (p->sid == p->pid)
-			tty_session_exit(p);
-		return 0;
-	case FIONREAD: {
-		bool eof;
-		mutex_lock(&t->lock);
-		int n = (int)readable(t, &eof);
-		mutex_unlock(&t->lock);
-		return copy_to_user(arg, &n, sizeof(n)) ? -EFAULT : 0;
-	}
-	case TIOCOUTQ: {
-		int n = 0;                      /* the serial port is synchronous */
-		return copy_to_user(arg, &n, sizeof(n)) ? -EFAULT : 0;
-	}
-	case TCFLSH:
-		if (arg > 2)
-			return -EINVAL;
-		if (arg != 1) {
-			mutex_lock(&t->lock);
-			flush_input(t);
-			mutex_unlock(&t->lock);
-		}
-		return 0;
-	case TCXONC:
-		return arg > 3 ? -EINVAL : 0;   /* no flow control to stop */
-	case TCSBRK:
-	case TCSBRKP:
-		return 0;                       /* output is already drained */
-	default:
-		return -ENOTTY;
-	}
 }
 
 static void tty_release(struct file *f)
@@ -611,16 +420,16 @@ const struct file_ops tty_fops = {
 
 struct tty *tty_of(struct process *p)
 {
-	return p && con.session && p->sid == con.session ? &con : NULL;
+	return p && tty_con.session && p->sid == tty_con.session ? &tty_con : NULL;
 }
 
 void tty_info(struct process *p, int *tty_nr, int *tpgid)
 {
-	mutex_lock(&con.lock);
+	mutex_lock(&tty_con.lock);
 	bool ours = tty_of(p) != NULL;
 	*tty_nr = ours ? (int)((5 << 8) | 1) : 0;       /* /dev/console */
-	*tpgid = ours && con.pgrp ? con.pgrp : -1;
-	mutex_unlock(&con.lock);
+	*tpgid = ours && tty_con.pgrp ? tty_con.pgrp : -1;
+	mutex_unlock(&tty_con.lock);
 }
 
 int tty_open(struct file *f, bool ctty)
@@ -631,9 +440,9 @@ int tty_open(struct file *f, bool ctty)
 	async_files_add(&tty_async, f);
 	struct process *p = current_proc();
 	/* A session leader without a terminal acquires this one. */
-	if (ctty && p && p->sid == p->pid && !con.session) {
-		con.session = p->sid;
-		con.pgrp = p->pgid;
+	if (ctty && p && p->sid == p->pid && !tty_con.session) {
+		tty_con.session = p->sid;
+		tty_con.pgrp = p->pgid;
 	}
 	return 0;
 }
@@ -654,11 +463,11 @@ struct file *console_open(void)
 
 void tty_session_exit(struct process *leader)
 {
-	if (!con.session || con.session != leader->sid)
+	if (!tty_con.session || tty_con.session != leader->sid)
 		return;
-	int pg = con.pgrp;
-	con.session = 0;
-	con.pgrp = 0;
+	int pg = tty_con.pgrp;
+	tty_con.session = 0;
+	tty_con.pgrp = 0;
 	if (pg > 0) {
 		signal_send_pgrp(pg, SIGHUP);
 		signal_send_pgrp(pg, SIGCONT);

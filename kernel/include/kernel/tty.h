@@ -1,7 +1,7 @@
 /* The terminal on the serial console (kernel/tty/tty.c): a line
  * discipline with Linux's termios (canonical editing, echo, signals from
  * ^C ^Z ^\, EOF from ^D), a foreground process group and a session, and
- * the termios and job-control ioctls. */
+ * the termios and job-control ioctls (kernel/tty/tty_ioctl.c). */
 #pragma once
 #include <lib/types.h>
 
