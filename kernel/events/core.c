@@ -196,24 +196,8 @@ SYSCALL_DEFINE(perf_event_open)
 		rc = check_attr(&attr);
 	if (rc)
 		return rc;
-	if (flags & PERF_FLAG_PID_CGROUP)
-		return -EBADF;          /* no cgroups: the "pid" cannot be one */
-	if (cpu < -1)
-		return -EINVAL;
-	/* Linux: past nr_cpu_ids is EINVAL, a possible but offline CPU ENODEV
-	 * (every CPU that booted here is online). */
-	if (cpu >= (int)nr_cpus_online)
-		return -EINVAL;
-	if (cpu >= 0 && (!cpu_table[cpu] || !cpu_table[cpu]->online))
-		return -ENODEV;
-	if (pid < -1)
-		return -ESRCH;
-	if (pid == -1 && cpu == -1)
-		return -EINVAL;
-	rc = check_type(&attr);
-	if (rc)
-		return rc;
-
+	/* The rest in Linux's order: the group fd, the task, then what
+	 * perf_event_alloc and find_get_context check (CPU, type, access). */
 	struct file *group_file = NULL;
 	struct perf_event *leader = NULL;
 	if (group_fd != -1) {
@@ -226,12 +210,31 @@ SYSCALL_DEFINE(perf_event_open)
 		}
 	}
 	struct thread *task = NULL, *found = NULL;
+	if (flags & PERF_FLAG_PID_CGROUP) {
+		rc = -EBADF;            /* no cgroups: the "pid" cannot be one */
+		goto out;
+	}
 	if (pid != -1) {
-		task = pid == 0 ? current_thread() : (found = thread_find(pid));
+		task = pid == 0 ? current_thread() : pid > 0 ? (found = thread_find(pid)) : NULL;
 		if (!task) {
 			rc = -ESRCH;
 			goto out;
 		}
+	}
+	/* Linux: past nr_cpu_ids is EINVAL, a possible but offline CPU ENODEV
+	 * (every CPU that booted here is online). */
+	if (cpu < -1 || cpu >= (int)nr_cpus_online || (pid == -1 && cpu == -1)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = check_type(&attr);
+	if (rc)
+		goto out;
+	if (cpu >= 0 && (!cpu_table[cpu] || !cpu_table[cpu]->online)) {
+		rc = -ENODEV;
+		goto out;
+	}
+	if (task) {
 		/* Linux's ptrace_may_access (real ids): a task whose ids
 		 * are not all the caller's needs root. */
 		const struct cred *me = &current_proc()->cred, *them = &task->proc->cred;

@@ -64,6 +64,9 @@ M(m_group_cpu_wide, c->group = leader_fd; c->pid = -1; c->cpu = 0)
 M(m_group_inherit, c->group = leader_fd; a->inherit = 1)
 M(m_no_group, c->group = leader_fd; c->flags = PERF_FLAG_FD_NO_GROUP)
 M(m_type_unknown, a->type = 0x7fff0000)
+/* Linux looks at the group fd (and the task) before the event type. */
+M(m_group_bad_and_type_bad, c->group = 1000; a->type = 0x7fff0000)
+M(m_pid_none_and_type_bad, c->pid = 0x3fffffff; a->type = 0x7fff0000)
 M(m_sw_1000, a->config = 1000)
 M(m_cpu_clock, a->config = PERF_COUNT_SW_CPU_CLOCK)
 M(m_task_clock, a->config = PERF_COUNT_SW_TASK_CLOCK)
@@ -135,6 +138,8 @@ static const struct open_case {
 	{ "group_fd_unopened_ebadf", m_group_1000, EBADF, BOTH },
 	{ "group_fd_not_perf_ebadf", m_group_stdin, EBADF, BOTH },
 	{ "group_fd_minus2_ebadf", m_group_m2, EBADF, BOTH },
+	{ "group_fd_bad_before_type_ebadf", m_group_bad_and_type_bad, EBADF, BOTH },
+	{ "pid_bad_before_type_esrch", m_pid_none_and_type_bad, ESRCH, BOTH },
 	{ "group_fd_leader_ok", m_group_ok, 0, BOTH },
 	{ "group_cpu_wide_in_task_group_einval", m_group_cpu_wide, EINVAL, BOTH },
 	{ "group_inherit_mismatch_einval", m_group_inherit, EINVAL, BOTH },
