@@ -122,6 +122,25 @@ def backtrace(mon, syms, cpu, rbp):
     return ["      called from 0x%x %s" % (ra, syms.name(ra)) for ra in frames]
 
 
+def interrupted(mon, syms, cpu, regs):
+    """A CPU caught at an interrupt, exception or NMI entry: the hardware
+    frame on its stack says where it was (rip, cs, rflags, rsp, ss, after
+    an error code for some vectors)."""
+    name = syms.name(regs.get("RIP", 0))
+    if not any(k in name for k in ("_common", "isr_", "vector", "nmi", "entry")):
+        return []
+    # The entry code may have pushed the registers (15), vector and error
+    # code already: look for the rip, cs, rflags triple in the first 24.
+    q = read_qwords(mon, cpu, regs.get("RSP", 0), 24)
+    for k in range(0, 21):
+        if q[k + 1] in (0x08, 0x10, 0x2b, 0x33) and q[k + 2] & 2 and (q[k] >= KERNEL_BASE or
+                                                                      q[k + 1] & 3):
+            where = q[k]
+            return ["      interrupted at 0x%x %s (rflags 0x%x)" % (
+                where, syms.name(where) if where >= KERNEL_BASE else "user", q[k + 2])]
+    return []
+
+
 def dump(sock_path, elf):
     """Lines describing every CPU, or one line saying why there are none."""
     try:
@@ -139,6 +158,7 @@ def dump(sock_path, elf):
                 regs.get("RSP", 0), regs.get("RFL", 0),
                 " halted" if regs.get("halted") else ""))
             if not user:
+                out += interrupted(mon, syms, cpu, regs)
                 out += backtrace(mon, syms, cpu, regs.get("RBP", 0))
     except (OSError, TimeoutError, EOFError) as e:
         out.append("(register dump cut short: %s)" % e)

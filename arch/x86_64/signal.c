@@ -84,7 +84,8 @@ int arch_signal_setup_frame(struct trap_frame *f, int sig, const struct k_sigact
 		sf.info.chld.pid = ki->pid;
 		sf.info.chld.uid = ki->uid;
 		sf.info.chld.status = ki->status;
-	} else if (ki->code > 0 && sig == SIGIO) {
+	} else if (ki->code > 0 && (sig == SIGIO || ki->band)) {
+		/* SIGIO, or the F_SETSIG signal of signal-driven I/O: band, fd. */
 		sf.info.poll.band = ki->band;
 		sf.info.poll.fd = ki->fd;
 	} else {

@@ -160,6 +160,23 @@ static void op_disable(struct perf_event *e, bool live)
 	e->state = PERF_OFF;
 }
 
+/* Only where the event's context cannot go away under us: a CPU-wide
+ * event, or a task event of the task we interrupted. Otherwise the task
+ * has been switched out since the overflow, and perf_sched_in disables it
+ * when it runs again (overflow() drops samples until then). */
+void perf_disable_local(struct perf_event *e)
+{
+	if (e->task && e->task != current_thread())
+		return;
+	spinlock_t *lock = ctx_lock(e);
+	if (!lock)
+		return;
+	irqflags_t f = spin_lock_irqsave(lock);
+	op_disable(e, e->active);
+	WRITE_ONCE(e->pending_disable, false);
+	spin_unlock_irqrestore(lock, f);
+}
+
 void perf_ctx_add(struct perf_event *e)
 {
 	if (e->state == PERF_ON)
@@ -258,6 +275,10 @@ void perf_sched_in(struct thread *next, struct thread *prev)
 	spin_lock_raw(&c->lock);
 	list_for_each(pos, &c->events) {
 		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
+		if (READ_ONCE(e->pending_disable)) {
+			op_disable(e, false);   /* its REFRESH limit ran out (core.c) */
+			WRITE_ONCE(e->pending_disable, false);
+		}
 		perf_event_start(e);
 		if (e->active && e->attr.context_switch)
 			perf_output_switch(e, false, false, prev);

@@ -7,6 +7,7 @@
 #include <kernel/heap.h>
 #include <kernel/perf.h>
 #include <kernel/proc.h>
+#include <kernel/signal.h>
 #include <kernel/syscall.h>
 #include <kernel/thread.h>
 #include <kernel/usermem.h>
@@ -46,6 +47,7 @@ void perf_event_put(struct perf_event *e)
 		perf_event_put(e->parent);
 	if (e->attr.sample_type & PERF_SAMPLE_CALLCHAIN)
 		__atomic_fetch_sub(&perf_nr_callchain_events, 1, __ATOMIC_RELAXED);
+	irq_work_sync(&e->pending_work);
 	kfree(e);
 }
 
@@ -150,6 +152,36 @@ static long check_type(const struct perf_event_attr *a)
 	}
 }
 
+/* What an overflow owed, outside NMI context on its CPU: the disable of a
+ * REFRESH limit, then the wakeup and the O_ASYNC signal (POLL_IN, or
+ * POLL_HUP at the limit), sent for the original of an inherited copy as
+ * Linux's perf_event_fasync does. */
+static void perf_pending_work(struct irq_work *w)
+{
+	struct perf_event *e = container_of(w, struct perf_event, pending_work);
+	if (READ_ONCE(e->pending_disable))
+		perf_disable_local(e);
+	int kill = __atomic_exchange_n(&e->pending_kill, 0, __ATOMIC_ACQ_REL);
+	struct perf_event *o = e->parent ? e->parent : e;
+	if (kill) {
+		waitq_wake_all(&o->wait);
+		async_files_notify(&o->async, kill, true);
+	}
+}
+
+void perf_overflow_notify(struct perf_event *e, bool last)
+{
+	struct perf_event *o = e->parent ? e->parent : e;
+	bool fasync = READ_ONCE(o->fasync);      /* not the file: NMI context */
+	if (!last && !fasync)
+		return;
+	if (last)
+		WRITE_ONCE(e->pending_disable, true);
+	if (fasync)
+		WRITE_ONCE(e->pending_kill, last ? POLL_HUP : POLL_IN);
+	irq_work_queue(&e->pending_work);
+}
+
 struct perf_event *perf_event_alloc(const struct perf_event_attr *attr, int cpu,
 				    struct thread *task)
 {
@@ -177,6 +209,8 @@ struct perf_event *perf_event_alloc(const struct perf_event_attr *attr, int cpu,
 	perf_compute_sizes(e);
 	if (attr->sample_type & PERF_SAMPLE_CALLCHAIN)
 		__atomic_fetch_add(&perf_nr_callchain_events, 1, __ATOMIC_RELAXED);
+	irq_work_init(&e->pending_work, perf_pending_work);
+	async_files_init(&e->async, "perf-async");
 	return e;
 }
 
@@ -289,6 +323,8 @@ SYSCALL_DEFINE(perf_event_open)
 		goto fail;
 	}
 	f->mode = 0600;
+	e->file = f;
+	async_files_add(&e->async, f);
 	rc = fd_install(f, flags & PERF_FLAG_FD_CLOEXEC);
 	if (rc < 0) {
 		file_put(f);    /* releases the event too */
@@ -416,8 +452,14 @@ static long perf_ioctl(struct file *f, unsigned int cmd, u64 arg)
 		for_group(e, arg & PERF_IOC_FLAG_GROUP, reset_one);
 		return 0;
 	case PERF_EVENT_IOC_REFRESH:
-		/* Overflow limits (used with SIGIO) are not supported. */
-		return -EINVAL;
+		/* Linux: sampling events that are not inherited; the count
+		 * adds up, and the event starts. */
+		if (e->attr.inherit || (!e->period && !e->attr.freq))
+			return -EINVAL;
+		__atomic_add_fetch(&e->event_limit, (int)arg, __ATOMIC_RELAXED);
+		WRITE_ONCE(e->pending_disable, false);
+		perf_enable(e);
+		return 0;
 	case PERF_EVENT_IOC_PERIOD: {
 		u64 v;
 		if (copy_from_user(&v, arg, sizeof(v)))
@@ -470,6 +512,8 @@ static long perf_ioctl(struct file *f, unsigned int cmd, u64 arg)
 static void perf_release(struct file *f)
 {
 	struct perf_event *e = f->priv;
+	async_files_del(&e->async, f);
+	e->file = NULL;
 	perf_inherit_release(e);
 	perf_ctx_remove(e);
 	perf_source_destroy(e);
@@ -485,8 +529,15 @@ static void perf_release(struct file *f)
 	perf_event_put(e);
 }
 
+static void perf_fasync(struct file *f, bool on)
+{
+	struct perf_event *e = f->priv;
+	WRITE_ONCE(e->fasync, on);
+}
+
 static const struct file_ops perf_fops = {
 	.name = "perf_event",
+	.fasync = perf_fasync,
 	.read = perf_read,
 	.ioctl = perf_ioctl,
 	.poll = perf_poll,

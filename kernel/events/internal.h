@@ -23,6 +23,7 @@
 #include <lib/list.h>
 #include <lib/types.h>
 #include <arch/local.h>
+#include <kernel/file.h>
 #include <kernel/irq_work.h>
 #include <kernel/ktimer.h>
 #include <kernel/percpu.h>
@@ -119,6 +120,17 @@ struct perf_event {
 	struct list_node child_node;
 	u64 child_count, child_time_enabled, child_time_running;
 
+	/* PERF_EVENT_IOC_REFRESH: overflows left before the event disables
+	 * itself (0: no limit). What an overflow owes (signal, disable) is
+	 * done by pending_work outside NMI context. */
+	int event_limit;
+	int pending_kill;               /* POLL_IN or POLL_HUP to send */
+	bool pending_disable;
+	struct irq_work pending_work;
+	struct file *file;              /* its file (O_ASYNC owners); NULL for copies */
+	bool fasync;                    /* O_ASYNC is set on it (perf_fasync) */
+	struct async_files async;
+
 	struct trap_frame *regs_hint;
 	void *bpf_prog;                 /* a built-in handler attached (SET_BPF) */
 	u64 throttle_hits;
@@ -196,6 +208,11 @@ void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s
 void perf_output_throttle(struct perf_event *e, bool throttle);
 void perf_output_switch(struct perf_event *e, bool out, bool preempt, struct thread *other);
 void perf_compute_sizes(struct perf_event *e);
+/* After an overflow's sample (sources.c): owe the O_ASYNC signal, and
+ * with `last` (the REFRESH limit reached) the disable and POLL_HUP. */
+void perf_overflow_notify(struct perf_event *e, bool last);
+/* Disable e from its own CPU in interrupt context (context.c). */
+void perf_disable_local(struct perf_event *e);
 /* For side-band records (sideband.c): the sample_id_all trailer (words
  * written into w, 0 without sample_id_all), and the output context. */
 int perf_sample_id(const struct perf_event *e, u64 *w);

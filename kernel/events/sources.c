@@ -88,8 +88,8 @@ static bool overflow(struct perf_event *e, const struct perf_sample *s, bool thr
 	/* An NMI may land between perf_tick()'s UNTHROTTLE and its clearing
 	 * of the flag: pairs with the release store there, so the THROTTLE
 	 * this may write can only follow that UNTHROTTLE. */
-	if (READ_ONCE(e->throttled))
-		return false;
+	if (READ_ONCE(e->throttled) || READ_ONCE(e->pending_disable))
+		return false;           /* throttled, or its REFRESH limit ran out */
 	u64 tick = clock_ns() / (NSEC_PER_SEC / arch_timer_hz());
 	if (e->tick_id != tick) {
 		e->tick_id = tick;
@@ -101,8 +101,13 @@ static bool overflow(struct perf_event *e, const struct perf_sample *s, bool thr
 		perf_output_throttle(e, true);
 		return false;
 	}
+	/* PERF_EVENT_IOC_REFRESH: the last allowed overflow still samples,
+	 * then the event stops (Linux's __perf_event_overflow). */
+	int limit = READ_ONCE(e->event_limit);
+	bool last = limit && __atomic_sub_fetch(&e->event_limit, 1, __ATOMIC_RELAXED) == 0;
 	perf_output_sample_record(e, s);
-	return true;
+	perf_overflow_notify(e, last);
+	return !last;
 }
 
 /* n overflows in a row (a count that crossed several periods), each a

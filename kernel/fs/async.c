@@ -28,23 +28,45 @@ void async_files_del(struct async_files *a, struct file *f)
 }
 
 #define MAX_TARGETS 8
+#define POLLRDBAND 0x080
+#define POLLWRBAND 0x200
+#define POLLMSG    0x400
+
+/* si_band for each si_code, as Linux's band_table. */
+static long band_of(int code)
+{
+	switch (code) {
+	case POLL_IN:
+	case POLL_MSG:
+		return POLLIN | POLLRDNORM | POLLMSG;
+	case POLL_OUT:
+		return POLLOUT | POLLWRNORM | POLLWRBAND;
+	case POLL_ERR:
+		return POLLERR;
+	case POLL_PRI:
+		return POLLPRI | POLLRDBAND;
+	default:
+		return POLLHUP | POLLERR;
+	}
+}
 
 void async_files_notify(struct async_files *a, int band_code, bool readers)
 {
-	struct { int owner, sig, code; } t[MAX_TARGETS];
+	struct { int owner, sig, code, fd; } t[MAX_TARGETS];
 	int n = 0;
 	irqflags_t fl = spin_lock_irqsave(&a->lock);
 	struct list_node *pos;
 	list_for_each(pos, &a->files) {
 		struct file *f = list_entry(pos, struct file, async_node);
 		u32 acc = READ_ONCE(f->flags) & O_ACCMODE;
-		bool side = readers ? acc != O_WRONLY : acc != O_RDONLY;
+		bool side = band_code == POLL_HUP || (readers ? acc != O_WRONLY : acc != O_RDONLY);
 		int owner = READ_ONCE(f->owner);
 		if (!(READ_ONCE(f->flags) & O_ASYNC) || !owner || !side || n == MAX_TARGETS)
 			continue;
 		t[n].owner = owner;
 		t[n].sig = READ_ONCE(f->sig);
 		t[n].code = band_code;
+		t[n].fd = READ_ONCE(f->async_fd);
 		n++;
 	}
 	spin_unlock_irqrestore(&a->lock, fl);
@@ -52,8 +74,7 @@ void async_files_notify(struct async_files *a, int band_code, bool readers)
 		/* F_SETSIG's signal carries the band (si_code POLL_*); plain
 		 * SIGIO is sent as a kernel signal. */
 		struct kinfo ki = { .code = t[k].sig ? t[k].code : SI_KERNEL,
-				    .band = t[k].code == POLL_IN ? POLLIN | POLLRDNORM
-								 : POLLOUT | POLLWRNORM };
+				    .band = band_of(t[k].code), .fd = t[k].fd };
 		int sig = t[k].sig ? t[k].sig : SIGIO;
 		if (t[k].owner > 0) {
 			struct process *p = proc_find(t[k].owner);

@@ -285,10 +285,16 @@ SYSCALL_DEFINE(fcntl)
 	case F_GETFL:
 		rc = f->flags & ~(u32)O_CLOEXEC;
 		break;
-	case F_SETFL:
+	case F_SETFL: {
+		bool was = f->flags & O_ASYNC, now = a2 & O_ASYNC;
+		if (now && !was)
+			WRITE_ONCE(f->async_fd, (int)a0);       /* what si_fd reports */
 		f->flags = (f->flags & ~(u32)SETFL_MASK) | ((u32)a2 & SETFL_MASK);
+		if (was != now && f->ops->fasync)
+			f->ops->fasync(f, now);
 		rc = 0;
 		break;
+	}
 	case F_GETOWN:
 		rc = f->owner;
 		break;

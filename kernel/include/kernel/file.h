@@ -32,6 +32,8 @@ struct file_ops {
 	long (*mmap)(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned prot, u64 flags,
 		     bool fixed, u64 off);
 	void (*release)(struct file *f);
+	/* O_ASYNC turned on or off (F_SETFL), as Linux's ->fasync. */
+	void (*fasync)(struct file *f, bool on);
 };
 
 struct file {
@@ -47,6 +49,7 @@ struct file {
 	/* O_ASYNC owner (F_SETOWN): pid > 0, process group < 0, 0: none. */
 	int owner;
 	int sig;                /* F_SETSIG signal (0: SIGIO) */
+	int async_fd;           /* the fd O_ASYNC was set through (si_fd) */
 	struct list_node async_node;    /* on its object's async_files */
 };
 
@@ -59,7 +62,8 @@ void async_files_init(struct async_files *a, const char *name);
 void async_files_add(struct async_files *a, struct file *f);
 void async_files_del(struct async_files *a, struct file *f);
 /* The object became readable (readers, band POLL_IN) or writable (writers,
- * POLL_OUT): signal the owners of its O_ASYNC files. */
+ * POLL_OUT), or hung up (POLL_HUP, everyone): signal the owners of its
+ * O_ASYNC files. Any context but NMI. */
 void async_files_notify(struct async_files *a, int band_code, bool readers);
 /* F_SETOWN: pid > 0, process group < 0, 0 none; -ESRCH if there is none. */
 long file_set_owner(struct file *f, int owner);

@@ -1,0 +1,143 @@
+/* test_perf_refresh: PERF_EVENT_IOC_REFRESH and signal-driven perf.
+ * REFRESH(n) enables an event for exactly n overflows: n samples, then it
+ * disables itself; with O_ASYNC, F_SETOWN and F_SETSIG each overflow
+ * sends the signal with si_code POLL_IN and the last POLL_HUP, si_fd the
+ * event's descriptor. REFRESH is EINVAL for inherited and for counting
+ * events. Runs on a Linux host too (software events only). */
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include "ktap.h"
+#include "perf_test.h"
+
+#define MAX_SIGS 64
+
+static volatile int nsig, codes[MAX_SIGS], fds[MAX_SIGS];
+
+static void on_sig(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	if (nsig < MAX_SIGS) {
+		codes[nsig] = si->si_code;
+		fds[nsig] = si->si_fd;
+	}
+	nsig++;
+}
+
+static int count_samples(const struct perf_event_header *h, void *arg)
+{
+	if (h->type == PERF_RECORD_SAMPLE)
+		(*(int *)arg)++;
+	return 0;
+}
+
+static long open_faults(int inherit, u64 period)
+{
+	struct perf_event_attr a;
+	attr_init(&a, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS);
+	a.sample_period = period;
+	a.sample_type = PERF_SAMPLE_IP;
+	a.wakeup_events = 1;
+	a.disabled = 1;
+	a.inherit = inherit;
+	return perf_open(&a, 0, -1, -1, 0);
+}
+
+static void t_refresh_three(void)
+{
+	int rtsig = SIGRTMIN + 1;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sig;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(rtsig, &sa, NULL);
+	long fd = open_faults(0, 1);
+	struct ring r;
+	if (!EXPECT_GE(fd, 0) || !EXPECT_EQ(ring_map(&r, fd, 8, 0), 0))
+		return;
+	EXPECT_EQ(fcntl((int)fd, F_SETFL, O_ASYNC), 0);
+	EXPECT_EQ(fcntl((int)fd, F_SETOWN, getpid()), 0);
+	EXPECT_EQ(fcntl((int)fd, F_SETSIG, rtsig), 0);
+	u8 *p = fresh_pages(10);
+	nsig = 0;
+	EXPECT_EQ(perf_ioctl(fd, PERF_EVENT_IOC_REFRESH, 3), 0);
+	for (int i = 0; i < 10; i++)
+		p[i * PG] = 1;
+	/* The signals come from deferred work: let it run. */
+	for (int spin = 0; spin < 1000 && (nsig == 0 || codes[(nsig - 1) % MAX_SIGS] != POLL_HUP);
+	     spin++)
+		usleep(1000);
+	int samples = 0;
+	ring_pass(&r, count_samples, &samples);
+	EXPECT_EQ(samples, 3);
+	EXPECT_GE(nsig, 1);
+	EXPECT_LE(nsig, 3);
+	if (nsig >= 1) {
+		EXPECT_EQ(codes[nsig - 1], POLL_HUP);
+		for (int i = 0; i < nsig && i < MAX_SIGS; i++) {
+			EXPECT_EQ(fds[i], (int)fd);
+			if (i < nsig - 1)
+				EXPECT_EQ(codes[i], POLL_IN);
+		}
+	}
+	/* Disabled now: more faults, no more samples. */
+	u8 *q = fresh_pages(4);
+	for (int i = 0; i < 4; i++)
+		q[i * PG] = 1;
+	samples = 0;
+	ring_pass(&r, count_samples, &samples);
+	EXPECT_EQ(samples, 0);
+	/* REFRESH again: two more. */
+	EXPECT_EQ(perf_ioctl(fd, PERF_EVENT_IOC_REFRESH, 2), 0);
+	u8 *z = fresh_pages(5);
+	for (int i = 0; i < 5; i++)
+		z[i * PG] = 1;
+	samples = 0;
+	ring_pass(&r, count_samples, &samples);
+	EXPECT_EQ(samples, 2);
+	free_pages_(p, 10);
+	free_pages_(q, 4);
+	free_pages_(z, 5);
+	ring_unmap(&r);
+	perf_close(fd);
+	signal(rtsig, SIG_DFL);
+}
+
+static void t_refresh_einval(void)
+{
+	long fd = open_faults(1, 1);            /* inherited */
+	if (EXPECT_GE(fd, 0)) {
+		EXPECT_ERRNO(perf_ioctl(fd, PERF_EVENT_IOC_REFRESH, 1), EINVAL);
+		perf_close(fd);
+	}
+	fd = open_faults(0, 0);                 /* counting, not sampling */
+	if (EXPECT_GE(fd, 0)) {
+		EXPECT_ERRNO(perf_ioctl(fd, PERF_EVENT_IOC_REFRESH, 1), EINVAL);
+		perf_close(fd);
+	}
+}
+
+/* F_SETOWN to a pid that does not exist: ESRCH, nothing set. */
+static void t_setown_dead_pid(void)
+{
+	long fd = open_faults(0, 1);
+	if (!EXPECT_GE(fd, 0))
+		return;
+	EXPECT_EQ(fcntl((int)fd, F_SETOWN, 0x3fffffff), -1);
+	EXPECT_EQ(errno, ESRCH);
+	EXPECT_EQ(fcntl((int)fd, F_GETOWN), 0);
+	perf_close(fd);
+}
+
+static const struct ktap_case cases[] = {
+	KTAP_CASE(t_refresh_three),
+	KTAP_CASE(t_refresh_einval),
+	KTAP_CASE(t_setown_dead_pid),
+};
+
+int main(void)
+{
+	return ktap_run(cases, KTAP_COUNT(cases));
+}
