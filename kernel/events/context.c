@@ -140,6 +140,26 @@ static void op_remove(struct perf_event *e, bool live)
 		list_del(&e->ctx_node);
 }
 
+/* A group counts together: members run only while their leader is on
+ * (perf_event_start checks), so turning a leader on or off starts or
+ * stops its members too, as Linux schedules groups as one. */
+static void members_start(struct perf_event *leader, bool live)
+{
+	struct list_node *pos;
+	list_for_each(pos, &leader->siblings) {
+		struct perf_event *m = list_entry(pos, struct perf_event, sibling_node);
+		if (live)
+			perf_event_start(m);
+	}
+}
+
+static void members_stop(struct perf_event *leader)
+{
+	struct list_node *pos;
+	list_for_each(pos, &leader->siblings)
+		perf_event_stop(list_entry(pos, struct perf_event, sibling_node));
+}
+
 static void op_enable(struct perf_event *e, bool live)
 {
 	if (e->state != PERF_OFF)
@@ -148,16 +168,30 @@ static void op_enable(struct perf_event *e, bool live)
 	e->tstamp_enabled = clock_ns();
 	if (live)
 		perf_event_start(e);
+	if (e->leader == e)
+		members_start(e, live);
 }
 
 static void op_disable(struct perf_event *e, bool live)
 {
 	if (e->state != PERF_ON)
 		return;
+	if (e->leader == e)
+		members_stop(e);
 	perf_event_stop(e);
 	perf_event_update_times(e, clock_ns());
 	e->tstamp_enabled = 0;
 	e->state = PERF_OFF;
+}
+
+/* IOC_RESET on the event's CPU: the count and the period start over, and
+ * a running clock or cycles event's pending delta goes too. */
+static void op_reset(struct perf_event *e, bool live)
+{
+	if (e->active)
+		perf_event_restart_count(e);
+	local_set(&e->count, 0);
+	e->period_left = (s64)e->period;
 }
 
 /* Only where the event's context cannot go away under us: a CPU-wide
@@ -193,6 +227,18 @@ void perf_ctx_remove(struct perf_event *e)
 void perf_enable(struct perf_event *e)
 {
 	ctx_apply(e, op_enable);
+}
+
+void perf_reset(struct perf_event *e)
+{
+	if (!e->task && e->cpu < 0) {
+		irqflags_t f = arch_irq_save();         /* its task is gone: nothing runs */
+		local_set(&e->count, 0);
+		e->period_left = (s64)e->period;
+		arch_irq_restore(f);
+		return;
+	}
+	ctx_apply(e, op_reset);
 }
 
 void perf_disable(struct perf_event *e)

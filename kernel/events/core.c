@@ -430,14 +430,6 @@ static void for_group(struct perf_event *e, bool group, void (*fn)(struct perf_e
 		for_family(list_entry(pos, struct perf_event, sibling_node), fn);
 }
 
-static void reset_one(struct perf_event *e)
-{
-	irqflags_t f = arch_irq_save();
-	local_set(&e->count, 0);
-	e->period_left = (s64)e->period;
-	arch_irq_restore(f);
-}
-
 static long perf_ioctl(struct file *f, unsigned int cmd, u64 arg)
 {
 	struct perf_event *e = f->priv;
@@ -449,7 +441,7 @@ static long perf_ioctl(struct file *f, unsigned int cmd, u64 arg)
 		for_group(e, arg & PERF_IOC_FLAG_GROUP, perf_disable);
 		return 0;
 	case PERF_EVENT_IOC_RESET:
-		for_group(e, arg & PERF_IOC_FLAG_GROUP, reset_one);
+		for_group(e, arg & PERF_IOC_FLAG_GROUP, perf_reset);
 		return 0;
 	case PERF_EVENT_IOC_REFRESH:
 		/* Linux: sampling events that are not inherited; the count

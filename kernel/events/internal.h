@@ -211,6 +211,10 @@ void perf_compute_sizes(struct perf_event *e);
 /* After an overflow's sample (sources.c): owe the O_ASYNC signal, and
  * with `last` (the REFRESH limit reached) the disable and POLL_HUP. */
 void perf_overflow_notify(struct perf_event *e, bool last);
+/* IOC_RESET (context.c), and its part for a running clock or cycles
+ * event (sources.c): what has accrued since the last update goes too. */
+void perf_reset(struct perf_event *e);
+void perf_event_restart_count(struct perf_event *e);
 /* Disable e from its own CPU in interrupt context (context.c). */
 void perf_disable_local(struct perf_event *e);
 /* For side-band records (sideband.c): the sample_id_all trailer (words

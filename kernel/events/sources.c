@@ -311,6 +311,8 @@ void perf_event_start(struct perf_event *e)
 {
 	if (e->active || e->state != PERF_ON)
 		return;
+	if (e->leader != e && e->leader->state != PERF_ON)
+		return;                 /* a member counts only with its leader */
 	u64 now = clock_ns();
 	e->tstamp_running = now;
 	if (e->throttled) {
@@ -333,6 +335,14 @@ void perf_event_start(struct perf_event *e)
 		nmi_slot_set(e, true);
 	}
 	e->active = true;
+}
+
+void perf_event_restart_count(struct perf_event *e)
+{
+	if (is_clock(e))
+		e->clock_last = clock_ns();
+	if (is_cycles(e))
+		WRITE_ONCE(e->cycles_last, arch_clock_cycles());
 }
 
 void perf_event_stop(struct perf_event *e)
