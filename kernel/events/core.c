@@ -11,6 +11,7 @@
 #include <kernel/syscall.h>
 #include <kernel/thread.h>
 #include <kernel/usermem.h>
+#include <kernel/arch/perf.h>
 #include "internal.h"
 
 #define PERF_ATTR_SIZE_OURS PERF_ATTR_SIZE_VER7   /* up to sig_data */
@@ -24,7 +25,8 @@
 			  PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_RAW | PERF_SAMPLE_IDENTIFIER | \
 			  PERF_SAMPLE_WEIGHT | PERF_SAMPLE_DATA_SRC | PERF_SAMPLE_TRANSACTION | \
 			  PERF_SAMPLE_PHYS_ADDR | PERF_SAMPLE_CGROUP | \
-			  PERF_SAMPLE_DATA_PAGE_SIZE | PERF_SAMPLE_CODE_PAGE_SIZE)
+			  PERF_SAMPLE_DATA_PAGE_SIZE | PERF_SAMPLE_CODE_PAGE_SIZE | \
+			  PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER | PERF_SAMPLE_REGS_INTR)
 
 STATIC_ASSERT(sizeof(struct perf_event_attr) == PERF_ATTR_SIZE_OURS, "attr size");
 
@@ -103,6 +105,15 @@ static long check_attr(const struct perf_event_attr *a)
 	if (a->sample_type & PERF_SAMPLE_BRANCH_STACK)
 		return -EOPNOTSUPP;     /* no branch records on any Ringtail event */
 	if (a->sample_type & ~(u64)SUPPORTED_SAMPLE)
+		return -EINVAL;
+	/* Linux's perf_copy_attr: registers by the arch's rules, the user
+	 * stack size below 64 KiB and a multiple of 8. */
+	if ((a->sample_type & PERF_SAMPLE_REGS_USER) && arch_perf_reg_validate(a->sample_regs_user))
+		return -EINVAL;
+	if ((a->sample_type & PERF_SAMPLE_STACK_USER) &&
+	    (a->sample_stack_user >= 0xffff || (a->sample_stack_user & 7)))
+		return -EINVAL;
+	if ((a->sample_type & PERF_SAMPLE_REGS_INTR) && arch_perf_reg_validate(a->sample_regs_intr))
 		return -EINVAL;
 	if (a->freq) {
 		if (a->sample_freq > (u64)READ_ONCE(sysctl_perf_event_sample_rate))
@@ -222,7 +233,7 @@ SYSCALL_DEFINE(perf_event_open)
 	if (flags & ~(u64)PERF_FLAG_ALL)
 		return -EINVAL;
 	long rc = copy_attr(uattr, &attr);
-	if (!rc && !attr.exclude_kernel)
+	if (!rc && (!attr.exclude_kernel || (attr.sample_type & PERF_SAMPLE_REGS_INTR)))
 		rc = perf_allow_kernel();
 	if (!rc && (attr.sample_type & PERF_SAMPLE_CALLCHAIN) && !attr.sample_max_stack)
 		attr.sample_max_stack = (u16)READ_ONCE(sysctl_perf_event_max_stack);

@@ -108,7 +108,7 @@ struct perf_event {
 
 	u16 sample_size;                /* fixed part of a sample record */
 	u16 id_size;                    /* sample_id_all trailer size */
-	u8 zero_words;                  /* fields reported as zero (output.c) */
+	u8 zero_a, zero_b;              /* fields reported as zero (output.c) */
 
 	struct ktimer hrtimer;          /* clock events */
 	u64 clock_last;                 /* clock events: last update (ns) */

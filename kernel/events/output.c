@@ -9,6 +9,7 @@
 #include <kernel/usermem.h>
 #include "internal.h"
 #include <kernel/arch/cpu.h>
+#include <kernel/arch/perf.h>
 
 #define ID_FIELDS (PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ID | \
 		   PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU | PERF_SAMPLE_IDENTIFIER)
@@ -20,10 +21,13 @@
 		      PERF_SAMPLE_PHYS_ADDR | PERF_SAMPLE_CGROUP | \
 		      PERF_SAMPLE_DATA_PAGE_SIZE | PERF_SAMPLE_CODE_PAGE_SIZE)
 /* Fixed fields Ringtail cannot know: reported as zero, as Linux does for
- * events that cannot know them. They come last in the record. */
-#define ZERO_FIELDS (PERF_SAMPLE_WEIGHT | PERF_SAMPLE_DATA_SRC | PERF_SAMPLE_TRANSACTION | \
-		     PERF_SAMPLE_PHYS_ADDR | PERF_SAMPLE_CGROUP | \
-		     PERF_SAMPLE_DATA_PAGE_SIZE | PERF_SAMPLE_CODE_PAGE_SIZE)
+ * events that cannot know them. In the record they sit on either side of
+ * REGS_INTR (ZERO_A before it, ZERO_B after). */
+#define ZERO_A (PERF_SAMPLE_WEIGHT | PERF_SAMPLE_DATA_SRC | PERF_SAMPLE_TRANSACTION)
+#define ZERO_B (PERF_SAMPLE_PHYS_ADDR | PERF_SAMPLE_CGROUP | PERF_SAMPLE_DATA_PAGE_SIZE | \
+		PERF_SAMPLE_CODE_PAGE_SIZE)
+#define REGS_ABI_NONE 0
+#define REGS_ABI_64   2
 
 /* No libgcc in the kernel, so no __builtin_popcountll without POPCNT. */
 static int bits_set(u64 v)
@@ -40,7 +44,8 @@ void perf_compute_sizes(struct perf_event *e)
 	e->id_size = (u16)(bits_set(st & ID_FIELDS) * 8);
 	e->sample_size = (u16)(sizeof(struct perf_event_header) +
 			       bits_set(st & FIXED_FIELDS) * 8);
-	e->zero_words = (u8)bits_set(st & ZERO_FIELDS);
+	e->zero_a = (u8)bits_set(st & ZERO_A);
+	e->zero_b = (u8)bits_set(st & ZERO_B);
 }
 
 /* The sample_id_all trailer, in Linux's order. Returns words written. */
@@ -153,6 +158,63 @@ static int fill_read(const struct perf_event *e, u64 *w)
 	return n;
 }
 
+/* The user registers of the moment: the interrupted ones if the sample
+ * hit user mode, else the task's saved user frame; none in a kernel
+ * thread (ABI_NONE). */
+static const struct trap_frame *user_regs(const struct perf_sample *s)
+{
+	struct thread *t = current_thread();
+	if (s->regs && trap_from_user(s->regs))
+		return s->regs;
+	return t && t->proc ? t->uframe : NULL;
+}
+
+static void output_regs(struct perf_output_handle *h, const struct trap_frame *r, u64 mask)
+{
+	u64 abi = r ? REGS_ABI_64 : REGS_ABI_NONE;
+	perf_output_copy(h, &abi, 8);
+	for (int i = 0; r && i < 64; i++) {
+		if (mask & (1ull << i)) {
+			u64 v = arch_perf_reg_value(r, i);
+			perf_output_copy(h, &v, 8);
+		}
+	}
+}
+
+/* PERF_SAMPLE_STACK_USER's size for this sample: what was asked, no more
+ * than the record can hold, 0 without user registers (Linux's
+ * perf_sample_ustack_size). */
+static u64 ustack_size(const struct perf_event *e, const struct trap_frame *ur, u32 fixed)
+{
+	if (!ur)
+		return 0;
+	u64 size = e->attr.sample_stack_user;
+	u64 room = 0xffff - fixed - 16;
+	return ALIGN_DOWN(MIN(size, room), 8);
+}
+
+/* size bytes of user stack from sp, copied without faulting (NMI
+ * context); what could not be read is zeros. Returns the bytes read
+ * (dyn_size). */
+static u64 output_ustack(struct perf_output_handle *h, u64 sp, u64 size)
+{
+	u8 buf[256];
+	u64 done = 0, good = 0;
+	bool faulted = false;
+	while (done < size) {
+		u64 n = MIN(size - done, (u64)sizeof(buf));
+		if (faulted || copy_from_user_nofault(buf, sp + done, n)) {
+			faulted = true;
+			__builtin_memset(buf, 0, n);
+		} else {
+			good += n;
+		}
+		perf_output_copy(h, buf, (u32)n);
+		done += n;
+	}
+	return good;
+}
+
 void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s)
 {
 	struct perf_mmap *pm = perf_event_out(e);
@@ -173,6 +235,25 @@ void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s
 		size += 8 + nchain * 8;
 	if (st & PERF_SAMPLE_RAW)
 		size += 4 + raw_size;
+	const struct trap_frame *ur = NULL, *ir = NULL;
+	struct trap_frame kregs;
+	if (st & (PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER))
+		ur = user_regs(s);
+	if (st & PERF_SAMPLE_REGS_USER)
+		size += 8 + (ur ? (u32)bits_set(e->attr.sample_regs_user) * 8 : 0);
+	if (st & PERF_SAMPLE_REGS_INTR) {
+		ir = s->regs;
+		if (!ir) {
+			trap_capture_kernel(&kregs);
+			ir = &kregs;
+		}
+		size += 8 + (u32)bits_set(e->attr.sample_regs_intr) * 8;
+	}
+	u64 ustack = 0;
+	if (st & PERF_SAMPLE_STACK_USER) {
+		ustack = ustack_size(e, ur, size);
+		size += 8 + (ustack ? (u32)ustack + 8 : 0);
+	}
 	if (size > 0xffff)
 		return;
 	struct perf_event_header hdr = {
@@ -226,10 +307,20 @@ void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s
 		if (raw_size > s->raw_size)
 			perf_output_copy(&h, zero, raw_size - s->raw_size);
 	}
-	if (e->zero_words) {
-		static const u64 zeros[7];
-		perf_output_copy(&h, zeros, e->zero_words * 8u);
+	static const u64 zeros[7];
+	if (st & PERF_SAMPLE_REGS_USER)
+		output_regs(&h, ur, e->attr.sample_regs_user);
+	if (st & PERF_SAMPLE_STACK_USER) {
+		perf_output_copy(&h, &ustack, 8);
+		if (ustack) {
+			u64 dyn = output_ustack(&h, arch_perf_user_sp(ur), ustack);
+			perf_output_copy(&h, &dyn, 8);
+		}
 	}
+	perf_output_copy(&h, zeros, e->zero_a * 8u);
+	if (st & PERF_SAMPLE_REGS_INTR)
+		output_regs(&h, ir, e->attr.sample_regs_intr);
+	perf_output_copy(&h, zeros, e->zero_b * 8u);
 	perf_output_end(&h);
 }
 
