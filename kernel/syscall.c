@@ -5,6 +5,7 @@
 #include <arch/trap.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
+#include <kernel/perf.h>
 #include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
@@ -100,6 +101,12 @@ void exit_to_user(struct trap_frame *f)
 		if (c->need_resched) {
 			arch_irq_enable();
 			schedule();
+			arch_irq_disable();
+			continue;
+		}
+		if (unlikely(t->perf_trap.pending)) {
+			arch_irq_enable();
+			perf_sigtrap_deliver();
 			arch_irq_disable();
 			continue;
 		}

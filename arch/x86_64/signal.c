@@ -24,6 +24,7 @@ struct ksiginfo {
 	s32 signo, errnum, code, pad;
 	union {
 		u64 addr;                       /* faults */
+		struct { u64 addr, data; u32 type, flags; } perf;       /* TRAP_PERF */
 		struct { s32 pid; u32 uid; } kill;
 		struct { s32 pid; u32 uid; s32 status; s32 pad; s64 utime, stime; } chld;
 		struct { s64 band; s32 fd; } poll;
@@ -77,8 +78,12 @@ int arch_signal_setup_frame(struct trap_frame *f, int sig, const struct k_sigact
 	sf.pretcode = ka->restorer;
 	sf.info.signo = sig;
 	sf.info.code = ki->code;
-	if (ki->code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
-			     sig == SIGTRAP)) {
+	if (sig == SIGTRAP && ki->code == TRAP_PERF) {
+		sf.info.perf.addr = addr;
+		sf.info.perf.data = ki->perf_data;
+		sf.info.perf.type = ki->perf_type;
+	} else if (ki->code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+				    sig == SIGFPE || sig == SIGTRAP)) {
 		sf.info.addr = addr;
 	} else if (ki->code > 0 && sig == SIGCHLD) {
 		sf.info.chld.pid = ki->pid;

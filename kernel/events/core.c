@@ -163,6 +163,15 @@ static long check_type(const struct perf_event_attr *a)
 	}
 }
 
+void perf_sigtrap_deliver(void)
+{
+	struct thread *t = current_thread();
+	WRITE_ONCE(t->perf_trap.pending, false);
+	struct kinfo ki = { .code = TRAP_PERF, .addr = t->perf_trap.addr,
+			    .perf_data = t->perf_trap.data, .perf_type = t->perf_trap.type };
+	signal_send_thread_info(t, SIGTRAP, &ki);
+}
+
 /* What an overflow owed, outside NMI context on its CPU: the disable of a
  * REFRESH limit, then the wakeup and the O_ASYNC signal (POLL_IN, or
  * POLL_HUP at the limit), sent for the original of an inherited copy as
@@ -180,10 +189,20 @@ static void perf_pending_work(struct irq_work *w)
 	}
 }
 
-void perf_overflow_notify(struct perf_event *e, bool last)
+void perf_overflow_notify(struct perf_event *e, bool last, u64 addr)
 {
 	struct perf_event *o = e->parent ? e->parent : e;
 	bool fasync = READ_ONCE(o->fasync);      /* not the file: NMI context */
+	struct thread *t = current_thread();
+	if (e->attr.sigtrap && t && t->proc) {
+		/* SIGTRAP (TRAP_PERF) for the thread that overflowed, sent on
+		 * its way back to user mode (perf_sigtrap_deliver), as Linux's
+		 * task work: no lock here, this may be an NMI. */
+		t->perf_trap.addr = addr;
+		t->perf_trap.data = e->attr.sig_data;
+		t->perf_trap.type = e->attr.type;
+		WRITE_ONCE(t->perf_trap.pending, true);
+	}
 	if (!last && !fasync)
 		return;
 	if (last)

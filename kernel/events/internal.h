@@ -210,7 +210,7 @@ void perf_output_switch(struct perf_event *e, bool out, bool preempt, struct thr
 void perf_compute_sizes(struct perf_event *e);
 /* After an overflow's sample (sources.c): owe the O_ASYNC signal, and
  * with `last` (the REFRESH limit reached) the disable and POLL_HUP. */
-void perf_overflow_notify(struct perf_event *e, bool last);
+void perf_overflow_notify(struct perf_event *e, bool last, u64 addr);
 /* IOC_RESET (context.c), and its part for a running clock or cycles
  * event (sources.c): what has accrued since the last update goes too. */
 void perf_reset(struct perf_event *e);

@@ -106,7 +106,7 @@ static bool overflow(struct perf_event *e, const struct perf_sample *s, bool thr
 	int limit = READ_ONCE(e->event_limit);
 	bool last = limit && __atomic_sub_fetch(&e->event_limit, 1, __ATOMIC_RELAXED) == 0;
 	perf_output_sample_record(e, s);
-	perf_overflow_notify(e, last);
+	perf_overflow_notify(e, last, s->addr);
 	return !last;
 }
 

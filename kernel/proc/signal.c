@@ -165,6 +165,22 @@ int signal_send_thread(struct thread *t, int sig, int code, u64 addr)
 	return 0;
 }
 
+int signal_send_thread_info(struct thread *t, int sig, const struct kinfo *ki)
+{
+	struct process *p = t->proc;
+	if (!p || sig == SIGKILL)
+		return p ? signal_send_process_info(p, sig, ki) : 0;
+	prepare(p, sig);
+	if (ignored(p, sig))
+		return 0;
+	if (t->sig_info)
+		t->sig_info[sig - 1] = *ki;
+	__atomic_fetch_or(&t->sig_pending, SIGMASK(sig), __ATOMIC_SEQ_CST);
+	if (!(t->sig_blocked & SIGMASK(sig)))
+		thread_wake(t, WAKE_NORMAL);
+	return 0;
+}
+
 int signal_send_process_info(struct process *p, int sig, const struct kinfo *ki)
 {
 	if (p->state != PROC_ALIVE)

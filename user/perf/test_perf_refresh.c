@@ -1,4 +1,5 @@
-/* test_perf_refresh: PERF_EVENT_IOC_REFRESH and signal-driven perf.
+/* test_perf_refresh: PERF_EVENT_IOC_REFRESH and signal-driven perf,
+ * attr.sigtrap.
  * REFRESH(n) enables an event for exactly n overflows: n samples, then it
  * disables itself; with O_ASYNC, F_SETOWN and F_SETSIG each overflow
  * sends the signal with si_code POLL_IN and the last POLL_HUP, si_fd the
@@ -131,7 +132,65 @@ static void t_setown_dead_pid(void)
 	perf_close(fd);
 }
 
+static volatile int trap_code, traps;
+static volatile u64 trap_addr, trap_data;
+static volatile u32 trap_type;
+
+static void on_trap(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	const unsigned char *raw = (const void *)si;
+	traps++;
+	trap_code = si->si_code;
+	memcpy((void *)&trap_addr, raw + 16, 8);        /* si_addr */
+	memcpy((void *)&trap_data, raw + 24, 8);        /* si_perf_data */
+	memcpy((void *)&trap_type, raw + 32, 4);        /* si_perf_type */
+}
+
+/* attr.sigtrap: each overflow sends SIGTRAP to the thread, TRAP_PERF,
+ * with the sample's address (none for a tracepoint), sig_data and the
+ * event type. A tracepoint, not page faults: delivering the signal may
+ * fault in a stack page itself. */
+static void t_sigtrap(void)
+{
+	long tp = tp_sys_enter("getppid");
+	if (tp <= 0) {
+		KTAP_SKIP("no syscall tracepoints here");
+		return;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_trap;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGTRAP, &sa, NULL);
+	struct perf_event_attr a;
+	attr_init(&a, PERF_TYPE_TRACEPOINT, (u64)tp);
+	a.sample_period = 1;
+	a.sample_type = PERF_SAMPLE_ADDR;
+	a.sigtrap = 1;
+	a.remove_on_exec = 1;
+	a.sig_data = 0xfeedface;
+	a.disabled = 1;
+	long fd = perf_open(&a, 0, -1, -1, 0);
+	if (!EXPECT_GE(fd, 0))
+		return;
+	traps = 0;
+	perf_ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+	getppid();
+	getppid();
+	perf_ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
+	EXPECT_EQ(traps, 2);
+	EXPECT_EQ(trap_code, 6);                        /* TRAP_PERF */
+	EXPECT_EQ_HEX(trap_addr, 0);
+	EXPECT_EQ_HEX(trap_data, 0xfeedface);
+	EXPECT_EQ(trap_type, PERF_TYPE_TRACEPOINT);
+	perf_close(fd);
+	signal(SIGTRAP, SIG_DFL);
+}
+
 static const struct ktap_case cases[] = {
+	KTAP_CASE(t_sigtrap),
 	KTAP_CASE(t_refresh_three),
 	KTAP_CASE(t_refresh_einval),
 	KTAP_CASE(t_setown_dead_pid),

@@ -37,6 +37,10 @@ void perf_event_mmap(const struct perf_mmap_info *m);
 /* exec: enable_on_exec events start, remove_on_exec ones leave. */
 void perf_event_exec(struct thread *t);
 
+/* attr.sigtrap: the owed SIGTRAP, sent from the thread's return to user
+ * mode when t->perf_trap.pending. */
+void perf_sigtrap_deliver(void);
+
 /* The event behind an open perf fd's file, or NULL if it is not one. */
 struct perf_event *perf_event_from_file(struct file *f);
 

@@ -54,6 +54,7 @@
 #define FPE_INTDIV  1
 #define BUS_ADRERR  2
 #define TRAP_BRKPT  1
+#define TRAP_PERF   6               /* attr.sigtrap */
 #define SI_USER     0
 #define SI_KERNEL   0x80
 #define SI_TKILL    (-6)
@@ -89,7 +90,11 @@ struct kinfo {
 	u64 addr;               /* faults */
 	long band;              /* SIGIO: POLL* bits */
 	int fd;                 /* SIGIO: the descriptor */
+	u64 perf_data;          /* TRAP_PERF: attr.sig_data */
+	u32 perf_type;          /* TRAP_PERF: attr.type */
 };
+/* A thread-directed signal with full information (SIGTRAP of perf). */
+int signal_send_thread_info(struct thread *t, int sig, const struct kinfo *ki);
 
 struct thread;
 struct process;

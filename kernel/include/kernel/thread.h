@@ -59,6 +59,8 @@ struct thread {
 	struct kinfo *sig_info;         /* [NSIG]: what each pending signal says */
 	u64 minflt;                     /* page faults that mapped a page */
 	struct perf_task_ctx *perf;     /* perf events following this thread */
+	/* attr.sigtrap: a SIGTRAP owed on the way back to user mode. */
+	struct { u64 addr, data; u32 type; bool pending; } perf_trap;
 	u64 utime_ns, stime_ns, switched_in_ns;
 	int slice_ticks;                /* ticks left before preemption */
 	char comm[COMM_LEN];
