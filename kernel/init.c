@@ -128,16 +128,6 @@ static void snapshot(struct mem_snapshot *s)
 	s->threads = thread_count();
 }
 
-/* Threads that exited are freed by the next switch on their CPU: give
- * them a moment before measuring. */
-static void settle(int threads)
-{
-	/* The reaper frees them; give it up to two seconds. */
-	u64 t0 = clock_ns();
-	while (thread_count() > threads && clock_ns() - t0 < 2 * NSEC_PER_SEC)
-		sched_yield();
-}
-
 long run_program(const char *name, const char *const *argv, int indent, int *status)
 {
 	char path[128];
@@ -196,12 +186,12 @@ static bool run_list(const char *list)
 	bool all_ok = true;
 	for (int i = 0; i < n; i++) {
 		struct mem_snapshot before, after;
-		settle(thread_count());
+		thread_wait_reaped(thread_count());
 		snapshot(&before);
 		const char *argv[] = { names[i], NULL };
 		int st = 0;
 		long rc = run_program(names[i], argv, 4, &st);
-		settle(before.threads);
+		thread_wait_reaped(before.threads);
 		snapshot(&after);
 		char got[48], exp[48];
 		describe_status(st, got, sizeof(got));

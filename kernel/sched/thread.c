@@ -7,6 +7,7 @@
 #include <arch/mmu.h>
 #include <arch/preempt.h>
 #include <arch/trap.h>
+#include <kernel/clock.h>
 #include <kernel/heap.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
@@ -74,6 +75,17 @@ static int thread_alloc_tid(void)
 	}
 	spin_unlock_irqrestore(&tid_lock, f);
 	return tid;
+}
+
+bool thread_wait_reaped(int threads)
+{
+	/* The reaper frees exited threads with interrupts on, a TLB
+	 * shootdown each; under a loaded host that can take a while, so the
+	 * patience is long and the wait ends as soon as it is done. */
+	u64 t0 = clock_ns();
+	while (thread_count() > threads && clock_ns() - t0 < 60 * NSEC_PER_SEC)
+		sched_yield();
+	return thread_count() <= threads;
 }
 
 int thread_last_tid(void)

@@ -91,6 +91,9 @@ void thread_init_idle(struct cpu *c);           /* an AP's start-up context */
 void thread_reap(struct thread *t);
 void reaper_start(void);
 int thread_count(void);
+/* Wait until at most `threads` threads exist (exited ones freed by the
+ * reaper); false if that did not happen within a minute. */
+bool thread_wait_reaped(int threads);
 /* Thread ids (and so pids) stay below PID_MAX (Linux's default pid_max),
  * wrapping to PID_WRAP_MIN. The last one given out (/proc/loadavg). */
 #define PID_MAX 32768

@@ -19,14 +19,6 @@ static size_t frames_and_heap(size_t *blocks)
 	return frame_free_count() + hs.frames + vm_kernel_table_frames();
 }
 
-static void settle(int threads)
-{
-	/* The reaper frees them; give it up to two seconds. */
-	u64 t0 = clock_ns();
-	while (thread_count() > threads && clock_ns() - t0 < 2 * NSEC_PER_SEC)
-		sched_yield();
-}
-
 static void test_start_exit_1000_no_leak(struct ktest *t)
 {
 	const char *argv[] = { "exit0", NULL };
@@ -35,7 +27,7 @@ static void test_start_exit_1000_no_leak(struct ktest *t)
 	/* One run first: anything allocated once for good (lazy tables) is
 	 * then part of the baseline. */
 	KT_ASSERT_EQ(t, run_program("exit0", argv, 0, &st), 0);
-	settle(threads);
+	thread_wait_reaped(threads);
 	size_t blocks0, blocks1;
 	size_t base = frames_and_heap(&blocks0);
 	size_t free0 = frame_free_count();
@@ -48,7 +40,7 @@ static void test_start_exit_1000_no_leak(struct ktest *t)
 			return;
 		}
 	}
-	settle(threads);
+	thread_wait_reaped(threads);
 	if (!KT_EXPECT_EQ(t, thread_count(), threads))
 		thread_dump();
 	KT_EXPECT_EQ(t, proc_count(), procs);
