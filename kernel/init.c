@@ -186,7 +186,6 @@ static bool run_list(const char *list)
 	bool all_ok = true;
 	for (int i = 0; i < n; i++) {
 		struct mem_snapshot before, after;
-		thread_wait_reaped(thread_count());
 		snapshot(&before);
 		const char *argv[] = { names[i], NULL };
 		int st = 0;
