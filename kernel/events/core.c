@@ -50,6 +50,7 @@ void perf_event_put(struct perf_event *e)
 	if (e->attr.sample_type & PERF_SAMPLE_CALLCHAIN)
 		__atomic_fetch_sub(&perf_nr_callchain_events, 1, __ATOMIC_RELAXED);
 	irq_work_sync(&e->pending_work);
+	perf_filter_free(e);
 	kfree(e);
 }
 
@@ -525,7 +526,7 @@ static long perf_ioctl(struct file *f, unsigned int cmd, u64 arg)
 	case PERF_EVENT_IOC_SET_BPF:
 		return perf_attach_bpf(e, (int)arg);
 	case PERF_EVENT_IOC_SET_FILTER:
-		return -EINVAL;         /* no ftrace filter language */
+		return perf_set_filter(e, arg);
 	default:
 		return -ENOTTY;
 	}

@@ -11,6 +11,7 @@
  *   inherit.c  attr.inherit: copies of events in new threads
  *   sideband.c COMM, FORK, EXIT, MMAP/MMAP2 records
  *   sysctl.c   the /proc/sys/kernel knobs and the mlock allowance
+ *   filter.c   SET_FILTER on tracepoints
  *   bpf_attach.c  built-in BPF handlers on tracepoints
  *
  * Locking: an event's state changes under its context's lock with
@@ -131,6 +132,8 @@ struct perf_event {
 	bool fasync;                    /* O_ASYNC is set on it (perf_fasync) */
 	struct async_files async;
 
+	struct perf_filter *filter;     /* SET_FILTER on a tracepoint (filter.c) */
+
 	struct trap_frame *regs_hint;
 	void *bpf_prog;                 /* a built-in handler attached (SET_BPF) */
 	u64 throttle_hits;
@@ -215,6 +218,12 @@ void perf_overflow_notify(struct perf_event *e, bool last, u64 addr);
  * event (sources.c): what has accrued since the last update goes too. */
 void perf_reset(struct perf_event *e);
 void perf_event_restart_count(struct perf_event *e);
+/* Tracepoint filters (filter.c): set from a user string (0, -EINVAL for
+ * a bad filter, which changes nothing), match a raw record, free. */
+struct perf_filter;
+long perf_set_filter(struct perf_event *e, u64 ustr);
+bool perf_filter_match(const struct perf_filter *f, const u8 *raw);
+void perf_filter_free(struct perf_event *e);
 /* Disable e from its own CPU in interrupt context (context.c). */
 void perf_disable_local(struct perf_event *e);
 /* For side-band records (sideband.c): the sample_id_all trailer (words

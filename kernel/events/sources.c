@@ -493,6 +493,10 @@ static void tp_visit(struct perf_event *e, void *arg)
 			s.raw_size = 16 + 8 * (u32)nargs;
 	}
 	s.raw = raw;
+	/* SET_FILTER (filter.c): the original's, for an inherited copy. */
+	const struct perf_filter *flt = READ_ONCE((e->parent ? e->parent : e)->filter);
+	if (flt && !perf_filter_match(flt, raw))
+		return;
 	perf_sw_event(e, 1, &s);
 }
 
