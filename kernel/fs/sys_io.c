@@ -295,11 +295,29 @@ SYSCALL_DEFINE(fcntl)
 		rc = 0;
 		break;
 	}
-	case F_GETOWN:
-		rc = f->owner;
+	case F_GETOWN: {
+		int id, type = file_get_owner(f, &id);
+		rc = type == F_OWNER_PGRP ? -id : id;
 		break;
-	case F_SETOWN:
-		rc = file_set_owner(f, (int)a2);
+	}
+	case F_GETOWN_EX: {
+		struct { int type, pid; } o;
+		o.type = file_get_owner(f, &o.pid);
+		rc = copy_to_user(a2, &o, sizeof(o)) ? -EFAULT : 0;
+		break;
+	}
+	case F_SETOWN_EX: {
+		struct { int type, pid; } o;
+		rc = copy_from_user(&o, a2, sizeof(o)) ? -EFAULT : file_set_owner(f, o.type, o.pid);
+		break;
+	}
+	case F_SETOWN:         /* negative: a process group */
+		if ((int)a2 == (int)0x80000000)        /* -a2 would overflow */
+			rc = -EINVAL;
+		else if ((int)a2 < 0)
+			rc = file_set_owner(f, F_OWNER_PGRP, -(int)a2);
+		else
+			rc = file_set_owner(f, F_OWNER_PID, (int)a2);
 		break;
 	case F_GETSIG:
 		rc = f->sig;

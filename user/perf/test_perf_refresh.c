@@ -3,18 +3,21 @@
  * REFRESH(n) enables an event for exactly n overflows: n samples, then it
  * disables itself; with O_ASYNC, F_SETOWN and F_SETSIG each overflow
  * sends the signal with si_code POLL_IN and the last POLL_HUP, si_fd the
- * event's descriptor. REFRESH is EINVAL for inherited and for counting
- * events. Runs on a Linux host too (software events only). */
+ * event's descriptor; F_SETOWN_EX aims them at one thread. REFRESH is
+ * EINVAL for inherited and for counting events. Runs on a Linux host too
+ * (software events only). */
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "ktap.h"
 #include "perf_test.h"
 
 #define MAX_SIGS 64
 
-static volatile int nsig, codes[MAX_SIGS], fds[MAX_SIGS];
+static volatile int nsig, codes[MAX_SIGS], fds[MAX_SIGS], tids[MAX_SIGS];
 
 static void on_sig(int sig, siginfo_t *si, void *uc)
 {
@@ -23,6 +26,7 @@ static void on_sig(int sig, siginfo_t *si, void *uc)
 	if (nsig < MAX_SIGS) {
 		codes[nsig] = si->si_code;
 		fds[nsig] = si->si_fd;
+		tids[nsig] = (int)syscall(SYS_gettid);
 	}
 	nsig++;
 }
@@ -132,6 +136,108 @@ static void t_setown_dead_pid(void)
 	perf_close(fd);
 }
 
+/* REFRESH adds to the limit as Linux does (an int, so a negative count
+ * is accepted): a limit that is not positive never reaches zero, and
+ * the event samples on without hanging up. */
+static void t_refresh_negative(void)
+{
+	long fd = open_faults(0, 1);
+	struct ring r;
+	if (!EXPECT_GE(fd, 0) || !EXPECT_EQ(ring_map(&r, fd, 8, 0), 0))
+		return;
+	EXPECT_EQ(perf_ioctl(fd, PERF_EVENT_IOC_REFRESH, -1), 0);
+	u8 *p = fresh_pages(6);
+	for (int i = 0; i < 6; i++)
+		p[i * PG] = 1;
+	perf_ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
+	int samples = 0;
+	ring_pass(&r, count_samples, &samples);
+	EXPECT_GE(samples, 6);
+	free_pages_(p, 6);
+	ring_unmap(&r);
+	perf_close(fd);
+}
+
+static volatile int worker_tid, worker_stop;
+
+static void *worker(void *arg)
+{
+	(void)arg;
+	worker_tid = (int)syscall(SYS_gettid);
+	while (!worker_stop)
+		usleep(1000);
+	return NULL;
+}
+
+/* F_SETOWN_EX: Linux's owner types and errnos, and F_OWNER_TID sends the
+ * overflow signals to that thread, not to the one that overflowed. */
+static void t_setown_ex(void)
+{
+	long fd = open_faults(0, 1);
+	struct ring r;
+	if (!EXPECT_GE(fd, 0) || !EXPECT_EQ(ring_map(&r, fd, 8, 0), 0))
+		return;
+	int f = (int)fd;
+	struct f_owner_ex o = { .type = 99, .pid = 99 };
+	EXPECT_EQ(fcntl(f, F_GETOWN_EX, &o), 0);        /* a new file: none */
+	EXPECT_EQ(o.type, F_OWNER_TID);
+	EXPECT_EQ(o.pid, 0);
+	o = (struct f_owner_ex){ .type = 3, .pid = getpid() };
+	EXPECT_EQ(fcntl(f, F_SETOWN_EX, &o), -1);
+	EXPECT_EQ(errno, EINVAL);
+	o = (struct f_owner_ex){ .type = F_OWNER_PID, .pid = 0x3fffffff };
+	EXPECT_EQ(fcntl(f, F_SETOWN_EX, &o), -1);
+	EXPECT_EQ(errno, ESRCH);
+	EXPECT_EQ(fcntl(f, F_SETOWN_EX, (void *)8), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_EQ(fcntl(f, F_SETOWN, (int)0x80000000), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(fcntl(f, F_GETOWN), 0);               /* none of these took */
+	EXPECT_EQ(fcntl(f, F_SETOWN, -getpgrp()), 0);
+	EXPECT_EQ(fcntl(f, F_GETOWN), -getpgrp());
+	EXPECT_EQ(fcntl(f, F_GETOWN_EX, &o), 0);
+	EXPECT_EQ(o.type, F_OWNER_PGRP);
+	EXPECT_EQ(o.pid, getpgrp());
+
+	pthread_t th;
+	worker_stop = 0;
+	worker_tid = 0;
+	if (!EXPECT_EQ(pthread_create(&th, NULL, worker, NULL), 0))
+		return;
+	while (!worker_tid)
+		usleep(1000);
+	int rtsig = SIGRTMIN + 2;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sig;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(rtsig, &sa, NULL);
+	o = (struct f_owner_ex){ .type = F_OWNER_TID, .pid = worker_tid };
+	EXPECT_EQ(fcntl(f, F_SETOWN_EX, &o), 0);
+	EXPECT_EQ(fcntl(f, F_GETOWN), worker_tid);
+	EXPECT_EQ(fcntl(f, F_SETSIG, rtsig), 0);
+	EXPECT_EQ(fcntl(f, F_SETFL, O_ASYNC), 0);
+	nsig = 0;
+	EXPECT_EQ(perf_ioctl(fd, PERF_EVENT_IOC_REFRESH, 2), 0);
+	u8 *p = fresh_pages(4);
+	for (int i = 0; i < 4; i++)
+		p[i * PG] = 1;
+	for (int spin = 0; spin < 1000 && (nsig == 0 || codes[(nsig - 1) % MAX_SIGS] != POLL_HUP);
+	     spin++)
+		usleep(1000);
+	EXPECT_GE(nsig, 1);
+	for (int i = 0; i < nsig && i < MAX_SIGS; i++)
+		EXPECT_EQ(tids[i], worker_tid);
+	if (nsig >= 1)
+		EXPECT_EQ(codes[nsig - 1], POLL_HUP);
+	worker_stop = 1;
+	pthread_join(th, NULL);
+	free_pages_(p, 4);
+	ring_unmap(&r);
+	perf_close(fd);
+	signal(rtsig, SIG_DFL);
+}
+
 static volatile int trap_code, traps;
 static volatile u64 trap_addr, trap_data;
 static volatile u32 trap_type;
@@ -194,6 +300,8 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(t_refresh_three),
 	KTAP_CASE(t_refresh_einval),
 	KTAP_CASE(t_setown_dead_pid),
+	KTAP_CASE(t_refresh_negative),
+	KTAP_CASE(t_setown_ex),
 };
 
 int main(void)

@@ -46,8 +46,9 @@ struct file {
 	struct inode *inode;    /* a reference, for files opened by path */
 	char *path;             /* kmalloc'd: the absolute path it was opened by */
 	void *priv;
-	/* O_ASYNC owner (F_SETOWN): pid > 0, process group < 0, 0: none. */
-	int owner;
+	/* O_ASYNC owner (F_SETOWN, F_SETOWN_EX): F_OWNER_* << 32 | id, id 0
+	 * for none; one word, so a reader sees a type and id set together. */
+	u64 owner;
 	int sig;                /* F_SETSIG signal (0: SIGIO) */
 	int async_fd;           /* the fd O_ASYNC was set through (si_fd) */
 	struct list_node async_node;    /* on its object's async_files */
@@ -65,8 +66,16 @@ void async_files_del(struct async_files *a, struct file *f);
  * POLL_OUT), or hung up (POLL_HUP, everyone): signal the owners of its
  * O_ASYNC files. Any context but NMI. */
 void async_files_notify(struct async_files *a, int band_code, bool readers);
-/* F_SETOWN: pid > 0, process group < 0, 0 none; -ESRCH if there is none. */
-long file_set_owner(struct file *f, int owner);
+/* Owner types of F_SETOWN_EX (Linux's values): a thread, a process, a
+ * process group. */
+#define F_OWNER_TID  0
+#define F_OWNER_PID  1
+#define F_OWNER_PGRP 2
+/* Set the owner (id 0: none); -ESRCH if no thread, process or group has
+ * that id, -EINVAL for a bad type. */
+long file_set_owner(struct file *f, int type, int id);
+/* The owner's type, and its id in *id. */
+int file_get_owner(const struct file *f, int *id);
 
 /* The descriptor table of threads (CLONE_FILES shares it). */
 struct files_table {
