@@ -117,7 +117,22 @@ static int build_callchain(const struct perf_event *e, const struct perf_sample 
 	return n;
 }
 
-static int fill_read(const struct perf_event *e, u64 *w)
+/* An event's enabled and running times at now, without writing them (a
+ * sample may be written in an NMI that interrupted their update; then
+ * this sample's times may be off by the interrupted interval, never the
+ * event's own totals). */
+static void times_at(const struct perf_event *e, u64 now, u64 *enabled, u64 *running)
+{
+	u64 te = READ_ONCE(e->tstamp_enabled), tr = READ_ONCE(e->tstamp_running);
+	*enabled = READ_ONCE(e->time_enabled);
+	*running = READ_ONCE(e->time_running);
+	if (READ_ONCE(e->state) == PERF_ON && te && now > te)
+		*enabled += now - te;
+	if (READ_ONCE(e->active) && tr && now > tr)
+		*running += now - tr;
+}
+
+static int fill_read(const struct perf_event *e, u64 now, u64 *w)
 {
 	u64 f = e->attr.read_format;
 	int n = 0;
@@ -128,10 +143,12 @@ static int fill_read(const struct perf_event *e, u64 *w)
 		list_for_each(pos, &l->siblings)
 			members++;
 		w[n++] = (u64)members;
+		u64 en, run;
+		times_at(l, now, &en, &run);
 		if (f & PERF_FORMAT_TOTAL_TIME_ENABLED)
-			w[n++] = l->time_enabled;
+			w[n++] = en;
 		if (f & PERF_FORMAT_TOTAL_TIME_RUNNING)
-			w[n++] = l->time_running;
+			w[n++] = run;
 		const struct perf_event *m = l;
 		pos = &l->siblings;
 		for (int i = 0; i < members; i++) {
@@ -147,10 +164,12 @@ static int fill_read(const struct perf_event *e, u64 *w)
 		return n;
 	}
 	w[n++] = local_read((local_t *)&e->count);
+	u64 en, run;
+	times_at(e, now, &en, &run);
 	if (f & PERF_FORMAT_TOTAL_TIME_ENABLED)
-		w[n++] = e->time_enabled;
+		w[n++] = en;
 	if (f & PERF_FORMAT_TOTAL_TIME_RUNNING)
-		w[n++] = e->time_running;
+		w[n++] = run;
 	if (f & PERF_FORMAT_ID)
 		w[n++] = perf_primary_id(e);
 	if (f & PERF_FORMAT_LOST)
@@ -225,7 +244,7 @@ void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s
 	u64 chain[PERF_MAX_STACK + 4];
 	int nchain = (st & PERF_SAMPLE_CALLCHAIN) ? build_callchain(e, s, chain) : 0;
 	u64 readv[40];
-	int nread = (st & PERF_SAMPLE_READ) ? fill_read(e, readv) : 0;
+	int nread = (st & PERF_SAMPLE_READ) ? fill_read(e, now, readv) : 0;
 	u32 raw_size = 0;
 	if (st & PERF_SAMPLE_RAW)       /* size field + data, padded to 8 */
 		raw_size = (u32)ALIGN_UP(s->raw_size + 4, 8) - 4;

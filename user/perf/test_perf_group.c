@@ -2,8 +2,10 @@
  * disabled (or never enabled) group counts nothing; enabling the leader
  * starts it, disabling stops it; PERF_FORMAT_GROUP reads all; RESET with
  * PERF_IOC_FLAG_GROUP zeroes all, and a running task-clock really starts
- * over; an emulated-cycles member of a software-led group counts. Runs on
- * a Linux host too (the cycles case needs a PMU there). */
+ * over; an emulated-cycles member of a software-led group counts;
+ * PERF_SAMPLE_READ puts the group's (or the event's) counts in samples.
+ * Runs on a Linux host too (the cycles case needs a PMU there). */
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "ktap.h"
@@ -102,10 +104,109 @@ static void t_cycles_member_of_software_group(void)
 	perf_close(leader);
 }
 
+#define MAX_READS 4
+
+struct reads {
+	int n;
+	u64 w[MAX_READS][8];    /* each sample's read words */
+	u16 size[MAX_READS];
+};
+
+/* sample_type is PERF_SAMPLE_READ alone: the body is the read words. */
+static int keep_reads(const struct perf_event_header *h, void *arg)
+{
+	struct reads *r = arg;
+	if (h->type != PERF_RECORD_SAMPLE || r->n == MAX_READS)
+		return 0;
+	size_t len = h->size - sizeof(*h);
+	r->size[r->n] = (u16)len;
+	memcpy(r->w[r->n], h + 1, len < sizeof(r->w[0]) ? len : sizeof(r->w[0]));
+	r->n++;
+	return 0;
+}
+
+static long open_tp_sampler(long tp, long group, u64 read_format)
+{
+	struct perf_event_attr a;
+	attr_init(&a, PERF_TYPE_TRACEPOINT, (u64)tp);
+	a.sample_period = 1;
+	a.sample_type = PERF_SAMPLE_READ;
+	a.read_format = read_format;
+	a.wakeup_events = 1;
+	a.disabled = group < 0;
+	return perf_open(&a, 0, -1, group, 0);
+}
+
+/* A sample of a group leader with PERF_SAMPLE_READ and FORMAT_GROUP
+ * carries every member's count at that moment; without FORMAT_GROUP the
+ * event's own count (with the times and id asked for). */
+static void t_sample_read(void)
+{
+	long tp = tp_sys_enter("getppid");
+	if (tp <= 0) {
+		KTAP_SKIP("no syscall tracepoints here");
+		return;
+	}
+	u64 fmt = PERF_FORMAT_GROUP | PERF_FORMAT_ID;
+	long leader = open_tp_sampler(tp, -1, fmt);
+	long member = open_in(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, 0, leader, fmt);
+	struct ring r;
+	if (!EXPECT_GE(leader, 0) || !EXPECT_GE(member, 0) ||
+	    !EXPECT_EQ(ring_map(&r, leader, 8, 0), 0))
+		return;
+	u8 *p = fresh_pages(5);
+	EXPECT_EQ(perf_ioctl(leader, PERF_EVENT_IOC_ENABLE, 0), 0);
+	p[0] = p[PG] = 1;
+	getppid();
+	p[2 * PG] = p[3 * PG] = p[4 * PG] = 1;
+	getppid();
+	EXPECT_EQ(perf_ioctl(leader, PERF_EVENT_IOC_DISABLE, 0), 0);
+	struct reads got = { 0 };
+	ring_pass(&r, keep_reads, &got);
+	if (EXPECT_EQ(got.n, 2)) {
+		for (int i = 0; i < 2; i++) {
+			EXPECT_EQ(got.size[i], 5 * 8);
+			EXPECT_EQ(got.w[i][0], 2);                      /* nr */
+			EXPECT_EQ(got.w[i][1], (u64)i + 1);             /* the leader */
+			EXPECT_EQ(got.w[i][2], perf_id(leader));
+			EXPECT_EQ(got.w[i][4], perf_id(member));
+		}
+		EXPECT_EQ(got.w[0][3], 2);                      /* faults so far */
+		EXPECT_EQ(got.w[1][3], 5);
+	}
+	ring_unmap(&r);
+	perf_close(member);
+	perf_close(leader);
+
+	long solo = open_tp_sampler(tp, -1, PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_ID);
+	if (!EXPECT_GE(solo, 0) || !EXPECT_EQ(ring_map(&r, solo, 8, 0), 0))
+		return;
+	EXPECT_EQ(perf_ioctl(solo, PERF_EVENT_IOC_ENABLE, 0), 0);
+	getppid();
+	getppid();
+	getppid();
+	EXPECT_EQ(perf_ioctl(solo, PERF_EVENT_IOC_DISABLE, 0), 0);
+	memset(&got, 0, sizeof(got));
+	ring_pass(&r, keep_reads, &got);
+	if (EXPECT_EQ(got.n, 3)) {
+		for (int i = 0; i < 3; i++) {
+			EXPECT_EQ(got.size[i], 3 * 8);
+			EXPECT_EQ(got.w[i][0], (u64)i + 1);
+			EXPECT_GT(got.w[i][1], 0);              /* time enabled */
+			EXPECT_EQ(got.w[i][2], perf_id(solo));
+		}
+		EXPECT_GT(got.w[2][1], got.w[0][1]);
+	}
+	free_pages_(p, 5);
+	ring_unmap(&r);
+	perf_close(solo);
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(t_member_waits_for_leader),
 	KTAP_CASE(t_group_read_and_reset),
 	KTAP_CASE(t_cycles_member_of_software_group),
+	KTAP_CASE(t_sample_read),
 };
 
 int main(void)
