@@ -105,10 +105,11 @@ static void ctx_op_here(void *arg)
 		spin_unlock_raw(lock);
 }
 
-static void ctx_apply(struct perf_event *e, void (*fn)(struct perf_event *e, bool live))
+/* False if the event has no context left (its task exited). */
+static bool ctx_apply(struct perf_event *e, void (*fn)(struct perf_event *e, bool live))
 {
 	if (!e->task && e->cpu < 0)
-		return;                 /* its task has exited: no context left */
+		return false;           /* its task has exited: no context left */
 	struct ctx_op op = { e, fn, true };
 	while (op.retry) {
 		op.retry = false;
@@ -123,12 +124,14 @@ static void ctx_apply(struct perf_event *e, void (*fn)(struct perf_event *e, boo
 			target = this_cpu_id();
 		smp_call(target, ctx_op_here, &op);
 	}
+	return true;
 }
 
 static void op_add(struct perf_event *e, bool live)
 {
 	list_add_tail(e->task ? &e->task->perf->events : &perf_cpu_state((unsigned int)e->cpu)->events,
 		      &e->ctx_node);
+	perf_group_link(e);
 	if (live)
 		perf_event_start(e);
 }
@@ -138,6 +141,7 @@ static void op_remove(struct perf_event *e, bool live)
 	perf_event_stop(e);
 	if (list_linked(&e->ctx_node))
 		list_del(&e->ctx_node);
+	perf_group_unlink(e, live);
 }
 
 /* A group counts together: members run only while their leader is on
@@ -220,8 +224,12 @@ void perf_ctx_add(struct perf_event *e)
 
 void perf_ctx_remove(struct perf_event *e)
 {
-	if (e->task || list_linked(&e->ctx_node))
-		ctx_apply(e, op_remove);
+	if ((!e->task && !list_linked(&e->ctx_node)) || !ctx_apply(e, op_remove)) {
+		/* Never added, or its task is gone: nothing runs the group. */
+		irqflags_t f = arch_irq_save();
+		perf_group_unlink(e, false);
+		arch_irq_restore(f);
+	}
 }
 
 void perf_enable(struct perf_event *e)
@@ -385,6 +393,10 @@ void perf_thread_exit(struct thread *t)
 		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
 		perf_event_stop(e);
 		perf_event_update_times(e, clock_ns());
+		/* A task that ran and ends (not a fork undone) reports what
+		 * its copies counted, if asked. */
+		if (e->parent && e->attr.inherit_stat && t == current_thread())
+			perf_output_read_record(e, t);
 		e->state = PERF_DEAD;
 		e->task = NULL;
 		list_del(&e->ctx_node);

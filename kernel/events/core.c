@@ -336,9 +336,13 @@ SYSCALL_DEFINE(perf_event_open)
 		goto out;
 	}
 	if (leader && !(flags & PERF_FLAG_FD_NO_GROUP)) {
+		if (!perf_group_fits(leader, e)) {
+			rc = -E2BIG;
+			goto fail;
+		}
+		/* It joins the group's list when it joins the context. */
 		perf_event_get(leader);
 		e->leader = leader;
-		list_add_tail(&leader->siblings, &e->sibling_node);
 		/* A member is on only while its leader is. */
 		if (leader->state == PERF_OFF)
 			e->state = e->state == PERF_ON && !attr.disabled ? PERF_ON : e->state;
@@ -364,7 +368,6 @@ SYSCALL_DEFINE(perf_event_open)
 	perf_ctx_add(e);
 	goto out;
 fail:
-	list_del(&e->sibling_node);     /* not a member after all (freed next) */
 	perf_source_destroy(e);
 	perf_event_put(e);
 out:
@@ -400,45 +403,41 @@ u64 perf_event_read_count(struct perf_event *e)
  * nr, [enabled], [running], then {value, [id], [lost]} per member. */
 static long perf_read(struct file *f, u64 ubuf, size_t len)
 {
-	struct perf_event *e = f->priv, *leader = e->leader;
-	u64 fmt = e->attr.read_format, buf[64], en, run;
-	size_t n = 0;
+	struct perf_event *e = f->priv;
+	u64 fmt = e->attr.read_format, en, run;
+	struct perf_event **v = &e;
+	int m = 1;
 	if (fmt & PERF_FORMAT_GROUP) {
-		struct perf_event *members[16];
-		int m = 0;
-		members[m++] = leader;
-		struct list_node *pos;
-		list_for_each(pos, &leader->siblings)
-			if (m < 16)
-				members[m++] = list_entry(pos, struct perf_event, sibling_node);
-		u64 first = perf_event_read_total(leader, &en, &run);
-		buf[n++] = (u64)m;
+		m = perf_group_snapshot(READ_ONCE(e->leader), &v);
+		if (m < 0)
+			return m;
+	}
+	u64 *buf = kmalloc((size_t)(3 + 3 * m) * sizeof(u64));
+	long rc = buf ? 0 : -ENOMEM;
+	size_t n = 0;
+	if (buf) {
+		/* Alone: the value first; a group: the count of members. */
+		u64 first = perf_event_read_total(v[0], &en, &run);
+		buf[n++] = fmt & PERF_FORMAT_GROUP ? (u64)m : first;
 		if (fmt & PERF_FORMAT_TOTAL_TIME_ENABLED)
 			buf[n++] = en;
 		if (fmt & PERF_FORMAT_TOTAL_TIME_RUNNING)
 			buf[n++] = run;
 		for (int i = 0; i < m; i++) {
-			buf[n++] = i ? perf_event_read_total(members[i], NULL, NULL) : first;
+			if (fmt & PERF_FORMAT_GROUP)
+				buf[n++] = i ? perf_event_read_total(v[i], NULL, NULL) : first;
 			if (fmt & PERF_FORMAT_ID)
-				buf[n++] = members[i]->id;
+				buf[n++] = v[i]->id;
 			if (fmt & PERF_FORMAT_LOST)
-				buf[n++] = local_read(&members[i]->lost_samples);
+				buf[n++] = local_read(&v[i]->lost_samples);
 		}
-	} else {
-		buf[n++] = perf_event_read_total(e, &en, &run);
-		if (fmt & PERF_FORMAT_TOTAL_TIME_ENABLED)
-			buf[n++] = en;
-		if (fmt & PERF_FORMAT_TOTAL_TIME_RUNNING)
-			buf[n++] = run;
-		if (fmt & PERF_FORMAT_ID)
-			buf[n++] = e->id;
-		if (fmt & PERF_FORMAT_LOST)
-			buf[n++] = local_read(&e->lost_samples);
+		size_t bytes = n * sizeof(u64);
+		rc = len < bytes ? -ENOSPC : copy_to_user(ubuf, buf, bytes) ? -EFAULT : (long)bytes;
 	}
-	size_t bytes = n * sizeof(u64);
-	if (len < bytes)
-		return -ENOSPC;
-	return copy_to_user(ubuf, buf, bytes) ? -EFAULT : (long)bytes;
+	kfree(buf);
+	if (fmt & PERF_FORMAT_GROUP)
+		perf_group_snapshot_put(v, m);
+	return rc;
 }
 
 /* fn on e and its inherited copies. */
@@ -448,17 +447,20 @@ static void for_family(struct perf_event *e, void (*fn)(struct perf_event *))
 	perf_inherit_for_each(e, fn);
 }
 
-static void for_group(struct perf_event *e, bool group, void (*fn)(struct perf_event *))
+static long for_group(struct perf_event *e, bool group, void (*fn)(struct perf_event *))
 {
 	if (!group) {
 		for_family(e, fn);
-		return;
+		return 0;
 	}
-	struct perf_event *leader = e->leader;
-	for_family(leader, fn);
-	struct list_node *pos;
-	list_for_each(pos, &leader->siblings)
-		for_family(list_entry(pos, struct perf_event, sibling_node), fn);
+	struct perf_event **v;
+	int n = perf_group_snapshot(READ_ONCE(e->leader), &v);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		for_family(v[i], fn);
+	perf_group_snapshot_put(v, n);
+	return 0;
 }
 
 static long perf_ioctl(struct file *f, unsigned int cmd, u64 arg)
@@ -466,14 +468,11 @@ static long perf_ioctl(struct file *f, unsigned int cmd, u64 arg)
 	struct perf_event *e = f->priv;
 	switch (cmd) {
 	case PERF_EVENT_IOC_ENABLE:
-		for_group(e, arg & PERF_IOC_FLAG_GROUP, perf_enable);
-		return 0;
+		return for_group(e, arg & PERF_IOC_FLAG_GROUP, perf_enable);
 	case PERF_EVENT_IOC_DISABLE:
-		for_group(e, arg & PERF_IOC_FLAG_GROUP, perf_disable);
-		return 0;
+		return for_group(e, arg & PERF_IOC_FLAG_GROUP, perf_disable);
 	case PERF_EVENT_IOC_RESET:
-		for_group(e, arg & PERF_IOC_FLAG_GROUP, perf_reset);
-		return 0;
+		return for_group(e, arg & PERF_IOC_FLAG_GROUP, perf_reset);
 	case PERF_EVENT_IOC_REFRESH:
 		/* Linux: sampling events that are not inherited; the count
 		 * adds up, and the event starts. */
@@ -540,14 +539,6 @@ static void perf_release(struct file *f)
 	perf_inherit_release(e);
 	perf_ctx_remove(e);
 	perf_source_destroy(e);
-	/* A group leader going away leaves its members as singletons. */
-	if (e->leader == e) {
-		struct list_node *pos, *tmp;
-		list_for_each_safe(pos, tmp, &e->siblings)
-			list_del(pos);
-	} else {
-		list_del(&e->sibling_node);
-	}
 	perf_event_detach_bpf(e);
 	perf_event_put(e);
 }

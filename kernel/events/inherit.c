@@ -35,13 +35,7 @@ static struct perf_event *orig_of(struct perf_event *e)
 static void child_destroy(struct perf_event *c)
 {
 	perf_source_destroy(c);
-	if (c->leader == c) {
-		struct list_node *pos, *tmp;
-		list_for_each_safe(pos, tmp, &c->siblings)
-			list_del(pos);
-	} else {
-		list_del(&c->sibling_node);
-	}
+	perf_group_unlink(c, false);    /* off its context: nothing runs it */
 	perf_event_put(c);      /* drops its references to leader and original */
 }
 

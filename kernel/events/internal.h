@@ -229,6 +229,7 @@ void perf_disable_local(struct perf_event *e);
 /* For side-band records (sideband.c): the sample_id_all trailer (words
  * written into w, 0 without sample_id_all), and the output context. */
 int perf_sample_id(const struct perf_event *e, u64 *w);
+void perf_output_read_record(struct perf_event *e, const struct thread *t);
 void perf_side_output_ctx(const struct perf_event *e, struct perf_output_ctx *ctx, u64 *idbuf);
 
 /* context.c */
@@ -252,6 +253,20 @@ void perf_sw_hit(struct perf_event *e, u64 nr, const struct perf_sample *s);
 u64 perf_source_read(struct perf_event *e);
 void perf_ctx_add(struct perf_event *e);
 void perf_ctx_remove(struct perf_event *e);
+
+/* Groups (group.c). link/unlink run in a context operation (or where
+ * nothing can run the group); unlinking a leader makes its members
+ * singletons, started if live and on. */
+void perf_group_link(struct perf_event *e);
+void perf_group_unlink(struct perf_event *e, bool live);
+/* The leader and its members, each with a reference; returns how many
+ * (or -ENOMEM) and the array in *out, for perf_group_snapshot_put. */
+int perf_group_snapshot(struct perf_event *leader, struct perf_event ***out);
+void perf_group_snapshot_put(struct perf_event **v, int n);
+/* Whether e may join leader's group (Linux's 16 KiB read bound). */
+bool perf_group_fits(const struct perf_event *leader, const struct perf_event *e);
+/* The words e's read_format gives now (lock-free; sample time). */
+u32 perf_read_words(const struct perf_event *e);
 void perf_enable(struct perf_event *e);
 void perf_disable(struct perf_event *e);
 bool perf_tracepoint_id_valid(u64 id);

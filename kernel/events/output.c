@@ -132,49 +132,75 @@ static void times_at(const struct perf_event *e, u64 now, u64 *enabled, u64 *run
 		*running += now - tr;
 }
 
-static int fill_read(const struct perf_event *e, u64 now, u64 *w)
+/* The read words of a sample (PERF_SAMPLE_READ) or READ record: exactly
+ * words of them (perf_read_words, just before, in the same context; the
+ * member list cannot change in between, see group.c). */
+static void output_read(struct perf_output_handle *h, const struct perf_event *e, u64 now,
+			u32 words)
 {
-	u64 f = e->attr.read_format;
-	int n = 0;
-	const struct perf_event *l = e->leader;
-	if (f & PERF_FORMAT_GROUP) {
-		int members = 1;
-		const struct list_node *pos;
-		list_for_each(pos, &l->siblings)
-			members++;
-		w[n++] = (u64)members;
-		u64 en, run;
-		times_at(l, now, &en, &run);
-		if (f & PERF_FORMAT_TOTAL_TIME_ENABLED)
-			w[n++] = en;
-		if (f & PERF_FORMAT_TOTAL_TIME_RUNNING)
-			w[n++] = run;
-		const struct perf_event *m = l;
-		pos = &l->siblings;
-		for (int i = 0; i < members; i++) {
-			w[n++] = local_read((local_t *)&m->count);
-			if (f & PERF_FORMAT_ID)
-				w[n++] = perf_primary_id(m);
-			if (f & PERF_FORMAT_LOST)
-				w[n++] = local_read((local_t *)&m->lost_samples);
-			pos = pos->next;
-			if (pos != &l->siblings)
-				m = list_entry(pos, struct perf_event, sibling_node);
-		}
-		return n;
-	}
-	w[n++] = local_read((local_t *)&e->count);
-	u64 en, run;
-	times_at(e, now, &en, &run);
+	u64 f = e->attr.read_format, w[4], en, run;
+	u32 n = 0, put = 0;
+	const struct perf_event *l = READ_ONCE(e->leader);
+	const struct perf_event *m = f & PERF_FORMAT_GROUP ? l : e;
+	times_at(m, now, &en, &run);
+	/* Alone: the value first; a group: the count of members. */
+	w[n++] = f & PERF_FORMAT_GROUP
+		? (words - 1 - !!(f & PERF_FORMAT_TOTAL_TIME_ENABLED) -
+		   !!(f & PERF_FORMAT_TOTAL_TIME_RUNNING)) /
+		  (1 + !!(f & PERF_FORMAT_ID) + !!(f & PERF_FORMAT_LOST))
+		: local_read((local_t *)&e->count);
 	if (f & PERF_FORMAT_TOTAL_TIME_ENABLED)
 		w[n++] = en;
 	if (f & PERF_FORMAT_TOTAL_TIME_RUNNING)
 		w[n++] = run;
-	if (f & PERF_FORMAT_ID)
-		w[n++] = perf_primary_id(e);
-	if (f & PERF_FORMAT_LOST)
-		w[n++] = local_read((local_t *)&e->lost_samples);
-	return n;
+	perf_output_copy(h, w, n * 8);
+	put += n;
+	const struct list_node *pos = &l->siblings;
+	while (put < words) {
+		n = 0;
+		if (f & PERF_FORMAT_GROUP)
+			w[n++] = local_read((local_t *)&m->count);
+		if (f & PERF_FORMAT_ID)
+			w[n++] = perf_primary_id(m);
+		if (f & PERF_FORMAT_LOST)
+			w[n++] = local_read((local_t *)&m->lost_samples);
+		perf_output_copy(h, w, n * 8);
+		put += n;
+		pos = READ_ONCE(pos->next);
+		if (pos == &l->siblings)
+			break;
+		m = list_entry(pos, struct perf_event, sibling_node);
+	}
+	static const u64 zero;
+	for (; put < words; put++)      /* never: the list cannot shrink here */
+		perf_output_copy(h, &zero, 8);
+}
+
+/* PERF_RECORD_READ { pid, tid, the read values, sample_id }: what an
+ * inherited copy counted in its own task, written as the task exits
+ * (attr.inherit_stat, Linux's sync_child_event). */
+void perf_output_read_record(struct perf_event *e, const struct thread *t)
+{
+	struct perf_mmap *pm = perf_event_out(e);
+	if (!pm || !t->proc)
+		return;
+	u32 words = perf_read_words(e);
+	u64 idbuf[8];
+	int nid = perf_sample_id(e, idbuf);
+	u32 size = 16 + words * 8 + (u32)nid * 8;
+	struct perf_event_header hdr = { .type = PERF_RECORD_READ, .size = (u16)size };
+	u32 ids[2] = { (u32)t->proc->pid, (u32)t->tid };
+	struct perf_output_ctx ctx;
+	u64 lostid[8];
+	perf_side_output_ctx(e, &ctx, lostid);
+	struct perf_output_handle h;
+	if (size > 0xffff || perf_output_begin(&h, &pm->core, &ctx, size))
+		return;
+	perf_output_copy(&h, &hdr, sizeof(hdr));
+	perf_output_copy(&h, ids, sizeof(ids));
+	output_read(&h, e, clock_ns(), words);
+	perf_output_copy(&h, idbuf, (u32)nid * 8);
+	perf_output_end(&h);
 }
 
 /* The user registers of the moment: the interrupted ones if the sample
@@ -243,8 +269,7 @@ void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s
 	u64 now = clock_ns();
 	u64 chain[PERF_MAX_STACK + 4];
 	int nchain = (st & PERF_SAMPLE_CALLCHAIN) ? build_callchain(e, s, chain) : 0;
-	u64 readv[40];
-	int nread = (st & PERF_SAMPLE_READ) ? fill_read(e, now, readv) : 0;
+	u32 nread = (st & PERF_SAMPLE_READ) ? perf_read_words(e) : 0;
 	u32 raw_size = 0;
 	if (st & PERF_SAMPLE_RAW)       /* size field + data, padded to 8 */
 		raw_size = (u32)ALIGN_UP(s->raw_size + 4, 8) - 4;
@@ -313,7 +338,7 @@ void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s
 		w[n++] = s->period;
 	perf_output_copy(&h, w, n * 8);
 	if (st & PERF_SAMPLE_READ)
-		perf_output_copy(&h, readv, nread * 8);
+		output_read(&h, e, now, nread);
 	if (st & PERF_SAMPLE_CALLCHAIN) {
 		u64 nr = (u64)nchain;
 		perf_output_copy(&h, &nr, 8);

@@ -6,6 +6,7 @@
  * PERF_SAMPLE_READ puts the group's (or the event's) counts in samples.
  * Runs on a Linux host too (the cycles case needs a PMU there). */
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include "ktap.h"
@@ -202,11 +203,83 @@ static void t_sample_read(void)
 	perf_close(solo);
 }
 
+/* As Linux: when the leader's fd closes, its members carry on alone
+ * (and count whenever they are enabled). */
+static void t_members_outlive_leader(void)
+{
+	long leader = open_in(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK, 1, -1, 0);
+	long member = open_in(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, 0, leader, 0);
+	if (!EXPECT_GE(leader, 0) || !EXPECT_GE(member, 0))
+		return;
+	EXPECT_EQ(perf_ioctl(leader, PERF_EVENT_IOC_ENABLE, 0), 0);
+	u8 *p = fresh_pages(5);
+	p[0] = p[PG] = 1;
+	EXPECT_EQ(perf_count(member), 2);
+	perf_close(leader);
+	p[2 * PG] = p[3 * PG] = p[4 * PG] = 1;
+	EXPECT_EQ(perf_count(member), 5);
+	EXPECT_EQ(perf_ioctl(member, PERF_EVENT_IOC_DISABLE, PERF_IOC_FLAG_GROUP), 0);
+	u8 *q = fresh_pages(2);
+	q[0] = q[PG] = 1;
+	EXPECT_EQ(perf_count(member), 5);
+	EXPECT_EQ(perf_ioctl(member, PERF_EVENT_IOC_ENABLE, 0), 0);
+	q[0] = 2;                       /* already mapped: no fault */
+	u8 *z = fresh_pages(1);
+	z[0] = 1;
+	EXPECT_EQ(perf_count(member), 6);
+	free_pages_(p, 5);
+	free_pages_(q, 2);
+	free_pages_(z, 1);
+	perf_close(member);
+}
+
+/* Linux bounds a group by what one read of it takes: with
+ * GROUP|ID|LOST (3 words a member, 1 for nr), 8 * (1 + 3n) may not pass
+ * 16 KiB: 682 events fit, the 683rd is E2BIG. */
+static void t_group_size_limit(void)
+{
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < 700 && rl.rlim_max >= 700) {
+		rl.rlim_cur = 700;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < 700) {
+		KTAP_SKIP("fewer than 700 descriptors allowed");
+		return;
+	}
+	u64 fmt = PERF_FORMAT_GROUP | PERF_FORMAT_ID | PERF_FORMAT_LOST;
+	static long fds[700];
+	int n = 0;
+	fds[n++] = open_in(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_DUMMY, 1, -1, fmt);
+	if (!EXPECT_GE(fds[0], 0))
+		return;
+	long rc = 0;
+	while (n < 700) {
+		rc = open_in(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_DUMMY, 1, fds[0], fmt);
+		if (rc < 0)
+			break;
+		fds[n++] = rc;
+	}
+	EXPECT_EQ(n, 682);
+	EXPECT_ERRNO(rc, E2BIG);
+	/* A read of the whole group: all 682. */
+	static u64 v[1 + 3 * 682];
+	EXPECT_ERRNO(perf_read(fds[0], v, 3 * 682), ENOSPC);
+	EXPECT_EQ(perf_read(fds[0], v, 1 + 3 * 682), 8 * (1 + 3 * 682));
+	EXPECT_EQ(v[0], 682);
+	EXPECT_EQ(v[2 + 3 * 681], perf_id(fds[681]));
+	while (n > 0)
+		perf_close(fds[--n]);
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(t_member_waits_for_leader),
 	KTAP_CASE(t_group_read_and_reset),
 	KTAP_CASE(t_cycles_member_of_software_group),
 	KTAP_CASE(t_sample_read),
+	KTAP_CASE(t_members_outlive_leader),
+	KTAP_CASE(t_group_size_limit),
 };
 
 int main(void)

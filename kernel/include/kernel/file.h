@@ -7,7 +7,7 @@
 #include <kernel/spinlock.h>
 #include <lib/list.h>
 
-#define MAX_FDS 256             /* the fd table; also RLIMIT_NOFILE's ceiling */
+#define MAX_FDS 1024            /* the fd table (Linux's usual soft limit); RLIMIT_NOFILE's ceiling */
 
 struct file;
 struct inode;

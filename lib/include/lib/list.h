@@ -49,6 +49,14 @@ static inline struct list_node *list_pop_head(struct list_node *h)
 	return n;
 }
 
+static inline size_t list_count(const struct list_node *h)
+{
+	size_t n = 0;
+	for (const struct list_node *pos = h->next; pos != h; pos = pos->next)
+		n++;
+	return n;
+}
+
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
 #define list_for_each(pos, head) for (pos = (head)->next; pos != (head); pos = pos->next)
 #define list_for_each_safe(pos, tmp, head) \
