@@ -3,13 +3,14 @@
  * A child that forks, execs itself with an argument, maps a file and exits
  * must show up in its parent's buffer (attr.inherit, one CPU) as
  *     FORK -> COMM (MISC_COMM_EXEC) -> MMAP2 of the new image -> MMAP2 of
- *     the file -> EXIT
+ *     the file -> its samples (three getppid calls) -> EXIT
  * with its pid and tid, Linux's field layouts and a sample_id trailer;
  * with attr.build_id the image's MMAP2 carries the ELF's build id.
  * enable_on_exec starts counting at exec and not before. Runs on a Linux
  * host too (tracefs mounted for the counting case). */
 #include <elf.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,6 +88,16 @@ static int on_record(const struct perf_event_header *h, void *arg)
 		}
 		break;
 	}
+	case PERF_RECORD_SAMPLE: {
+		struct sample smp;
+		if (parse_sample(h, ST, 0, &smp))
+			s->bad++;
+		if ((int)smp.pid != s->child)
+			return 0;
+		if ((int)smp.tid != s->child)
+			s->bad++;
+		break;
+	}
 	default:
 		return 0;
 	}
@@ -131,6 +142,8 @@ static int child_after_exec(const char *path)
 		return 3;
 	void *m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
+	for (int i = 0; i < 3; i++)
+		getppid();
 	return m == MAP_FAILED ? 4 : 0;
 }
 
@@ -142,8 +155,16 @@ static void t_fork_exec_mmap_exit(void)
 	char page[4096] = { 1 };
 	EXPECT_EQ(write(fd, page, sizeof(page)), (long)sizeof(page));
 	close(fd);
+	/* The child's getppid calls sample (a dummy event, which records
+	 * only side-band, where there are no tracepoints). */
+	long tp = tp_sys_enter("getppid");
 	struct perf_event_attr a;
-	attr_init(&a, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_DUMMY);
+	if (tp > 0) {
+		attr_init(&a, PERF_TYPE_TRACEPOINT, (u64)tp);
+		a.sample_period = 1;
+	} else {
+		attr_init(&a, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_DUMMY);
+	}
 	a.sample_type = ST;
 	a.sample_id_all = 1;
 	a.comm = a.comm_exec = a.task = a.mmap = a.mmap2 = a.mmap_data = 1;
@@ -165,10 +186,16 @@ static void t_fork_exec_mmap_exit(void)
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	EXPECT_GE(ring_pass(&r, on_record, &s), 5);
 	static const int want[] = { PERF_RECORD_FORK, PERF_RECORD_COMM, PERF_RECORD_MMAP2,
-				    PERF_RECORD_MMAP2, PERF_RECORD_EXIT };
-	EXPECT_EQ(s.n, 5);
-	for (int i = 0; i < 5 && i < s.n; i++)
-		EXPECT_EQ(s.order[i], want[i]);
+				    PERF_RECORD_MMAP2, PERF_RECORD_SAMPLE, PERF_RECORD_SAMPLE,
+				    PERF_RECORD_SAMPLE, PERF_RECORD_EXIT };
+	static const int want_nosamples[] = { PERF_RECORD_FORK, PERF_RECORD_COMM,
+					      PERF_RECORD_MMAP2, PERF_RECORD_MMAP2,
+					      PERF_RECORD_EXIT };
+	const int *w = tp > 0 ? want : want_nosamples;
+	int nw = tp > 0 ? 8 : 5;
+	EXPECT_EQ(s.n, nw);
+	for (int i = 0; i < nw && i < s.n; i++)
+		EXPECT_EQ(s.order[i], w[i]);
 	EXPECT_EQ(s.bad, 0);
 	EXPECT_EQ(s.comm_misc & PERF_RECORD_MISC_COMM_EXEC, PERF_RECORD_MISC_COMM_EXEC);
 	EXPECT_STREQ(s.comm, "test_perf_sideb");      /* TASK_COMM_LEN - 1 */
@@ -231,9 +258,119 @@ static void t_enable_on_exec(void)
 	}
 }
 
+struct target_seen {
+	int target, samples, exits, bad;
+};
+
+static int on_target_record(const struct perf_event_header *h, void *arg)
+{
+	struct target_seen *s = arg;
+	const u32 *w = (const void *)(h + 1);
+	if (h->type == PERF_RECORD_SAMPLE) {
+		struct sample smp;
+		if (parse_sample(h, ST, 0, &smp) || (int)smp.pid != s->target ||
+		    (int)smp.tid != s->target)
+			s->bad++;
+		else
+			s->samples++;
+	} else if (h->type == PERF_RECORD_EXIT) {
+		if ((int)w[0] == s->target && (int)w[2] == s->target)
+			s->exits++;
+		else
+			s->bad++;
+	}
+	return 0;
+}
+
+/* Another process as the target (pid > 0): a child, or with unrelated
+ * one that is not ours at all (a grandchild whose parent has exited).
+ * Its samples and its EXIT reach our buffer; once it is gone, poll says
+ * POLLHUP. */
+static void watch_target(int unrelated)
+{
+	long tp = tp_sys_enter("getppid");
+	if (tp <= 0) {
+		KTAP_SKIP("no syscall tracepoints here");
+		return;
+	}
+	int go[2], pidp[2];
+	if (!EXPECT_EQ(pipe(go), 0) || !EXPECT_EQ(pipe(pidp), 0))
+		return;
+	pid_t c = fork();
+	if (c == 0) {
+		close(go[1]);
+		close(pidp[0]);
+		if (unrelated && fork() != 0)
+			_exit(0);               /* the middle one goes at once */
+		int me = getpid();
+		if (write(pidp[1], &me, sizeof(me)) != sizeof(me))
+			_exit(5);
+		close(pidp[1]);
+		char b;
+		if (read(go[0], &b, 1) != 1)
+			_exit(6);
+		for (int i = 0; i < 4; i++)
+			getppid();
+		_exit(0);
+	}
+	close(go[0]);
+	close(pidp[1]);
+	struct target_seen s = { 0 };
+	EXPECT_EQ(read(pidp[0], &s.target, sizeof(s.target)), (long)sizeof(s.target));
+	close(pidp[0]);
+	if (unrelated) {
+		int st;
+		EXPECT_EQ(waitpid(c, &st, 0), c);       /* the middle one */
+		EXPECT_NE(s.target, c);
+	}
+	struct perf_event_attr a;
+	attr_init(&a, PERF_TYPE_TRACEPOINT, (u64)tp);
+	a.sample_period = 1;
+	a.sample_type = ST;
+	a.sample_id_all = 1;
+	a.task = 1;
+	a.wakeup_events = 1;
+	long fd = perf_open(&a, s.target, -1, -1, 0);
+	struct ring r;
+	if (!EXPECT_GE(fd, 0) || !EXPECT_EQ(ring_map(&r, fd, 16, 0), 0))
+		return;
+	EXPECT_EQ(write(go[1], "x", 1), 1);
+	close(go[1]);
+	/* Samples may wake us first: POLLHUP comes once it has exited. */
+	struct pollfd p = { .fd = (int)fd, .events = POLLIN };
+	for (int i = 0; i < 100 && !(p.revents & POLLHUP); i++) {
+		EXPECT_GE(poll(&p, 1, 10000), 1);
+		ring_pass(&r, on_target_record, &s);
+	}
+	EXPECT_TRUE(p.revents & POLLHUP);
+	ring_pass(&r, on_target_record, &s);
+	EXPECT_EQ(s.samples, 4);
+	EXPECT_EQ(s.exits, 1);
+	EXPECT_EQ(s.bad, 0);
+	if (!unrelated) {
+		int st;
+		EXPECT_EQ(waitpid(c, &st, 0), c);
+		EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	ring_unmap(&r);
+	perf_close(fd);
+}
+
+static void t_target_child(void)
+{
+	watch_target(0);
+}
+
+static void t_target_unrelated(void)
+{
+	watch_target(1);
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(t_fork_exec_mmap_exit),
 	KTAP_CASE(t_enable_on_exec),
+	KTAP_CASE(t_target_child),
+	KTAP_CASE(t_target_unrelated),
 };
 
 int main(int argc, char **argv)
