@@ -184,20 +184,23 @@ static void ckpt_wait(int state)
 		sched_yield();
 }
 
-/* The producer's side of a checkpoint; signals (writers 1 and 2) are
- * blocked while it writes, so exactly its few records land. */
+/* The producer's side of a checkpoint. Signals (writers 1 and 2) stay
+ * blocked for the whole handshake, waits included: a handler may run on
+ * every sched_yield() of a wait, and while the consumer is descheduled
+ * those records alone could wrap the buffer between its two passes. So
+ * exactly this pass's few records land between them. */
 static void checkpoint(const sigset_t *sigs)
 {
-	__atomic_store_n(&ckpt, CK_STOPPED, __ATOMIC_RELEASE);
-	ckpt_wait(CK_CAUGHT_UP);
 	pthread_sigmask(SIG_BLOCK, sigs, NULL);
 	in_ckpt = true;
+	__atomic_store_n(&ckpt, CK_STOPPED, __ATOMIC_RELEASE);
+	ckpt_wait(CK_CAUGHT_UP);
 	for (u64 end = attempts[0] + CKPT_RECORDS; attempts[0] < end && attempts[0] < RECORDS;)
 		emit(0);
-	in_ckpt = false;
-	pthread_sigmask(SIG_UNBLOCK, sigs, NULL);
 	__atomic_store_n(&ckpt, CK_WRITTEN, __ATOMIC_RELEASE);
 	ckpt_wait(CK_IDLE);
+	in_ckpt = false;
+	pthread_sigmask(SIG_UNBLOCK, sigs, NULL);
 }
 
 static void *producer(void *arg)
