@@ -40,9 +40,15 @@ static void rd_copy(const struct perf_reader *r, u64 pos, void *dst, u64 len)
 
 static u16 rd_size(const struct perf_reader *r, u64 pos)
 {
+	u64 off = pos & r->mask;
 	struct perf_event_header h;
 
-	rd_copy(r, pos, &h, sizeof(h));
+	/* Records are multiples of 8 bytes, so a header never crosses the
+	 * end of the data area unless the position is not a record's. */
+	if (off + sizeof(h) <= r->size)
+		__builtin_memcpy(&h, r->data + off, sizeof(h));
+	else
+		rd_copy(r, pos, &h, sizeof(h));
 	return h.size;
 }
 

@@ -13,15 +13,8 @@
 #include <kernel/thread.h>
 #include "internal.h"
 
-static struct perf_cpu pcpu[MAX_CPUS];
-static int pcpu_state;          /* 0 untouched, 1 being set up, 2 ready */
-
-/* Without setting anything up: NULL until the first event existed (safe
- * in NMI context). */
-struct perf_cpu *perf_cpu_peek(unsigned int cpu)
-{
-	return smp_load_acquire(&pcpu_state) == 2 ? &pcpu[cpu] : NULL;
-}
+struct perf_cpu perf_pcpu[MAX_CPUS];
+int perf_pcpu_state;            /* 0 untouched, 1 being set up, 2 ready */
 
 /* Every CPU's state is set up at the first use, by one caller, with
  * interrupts off: an interrupt handler on the setting-up CPU (the tick,
@@ -29,23 +22,23 @@ struct perf_cpu *perf_cpu_peek(unsigned int cpu)
  * here; NMI handlers never do (they use perf_cpu_peek). */
 struct perf_cpu *perf_cpu_state(unsigned int cpu)
 {
-	if (smp_load_acquire(&pcpu_state) != 2) {
+	if (smp_load_acquire(&perf_pcpu_state) != 2) {
 		irqflags_t f = arch_irq_save();
 		int expect = 0;
-		if (__atomic_compare_exchange_n(&pcpu_state, &expect, 1, false, __ATOMIC_ACQUIRE,
+		if (__atomic_compare_exchange_n(&perf_pcpu_state, &expect, 1, false, __ATOMIC_ACQUIRE,
 						__ATOMIC_ACQUIRE)) {
 			for (unsigned int c = 0; c < MAX_CPUS; c++) {
-				spin_lock_init(&pcpu[c].lock, "perf-cpu");
-				list_init(&pcpu[c].events);
-				list_init(&pcpu[c].active);
+				spin_lock_init(&perf_pcpu[c].lock, "perf-cpu");
+				list_init(&perf_pcpu[c].events);
+				list_init(&perf_pcpu[c].active);
 			}
-			smp_store_release(&pcpu_state, 2);
+			smp_store_release(&perf_pcpu_state, 2);
 		}
 		arch_irq_restore(f);
-		while (smp_load_acquire(&pcpu_state) != 2)
+		while (smp_load_acquire(&perf_pcpu_state) != 2)
 			cpu_relax();
 	}
-	return &pcpu[cpu];
+	return &perf_pcpu[cpu];
 }
 
 struct perf_task_ctx *perf_task_ctx(struct thread *t, bool create)
@@ -275,6 +268,22 @@ void perf_for_each_here(visit_fn fn, void *arg)
 			fn(list_entry(pos, struct perf_event, ctx_node), arg);
 		spin_unlock_irqrestore(&pc->lock, f);
 	}
+}
+
+/* Call fn for every event counting on this CPU now (the current task's
+ * and the CPU's): the hot path of software events and tracepoints. The
+ * active list changes only on this CPU with interrupts off (start/stop in
+ * context operations and sched in/out), so with interrupts off here no
+ * lock is needed; NMIs only read it. fn may not start or stop events. */
+void perf_for_each_active(visit_fn fn, void *arg)
+{
+	irqflags_t f = arch_irq_save();
+	struct perf_cpu *pc = perf_cpu_peek(this_cpu_id());     /* NULL: none yet */
+	struct list_node *pos;
+	if (pc)
+		list_for_each(pos, &pc->active)
+			fn(list_entry(pos, struct perf_event, active_node), arg);
+	arch_irq_restore(f);
 }
 
 /* Switching away from prev (interrupts off, run queue locked). */

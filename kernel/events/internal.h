@@ -110,6 +110,10 @@ struct perf_event {
 	u16 sample_size;                /* fixed part of a sample record */
 	u16 id_size;                    /* sample_id_all trailer size */
 	u8 zero_a, zero_b;              /* fields reported as zero (output.c) */
+	bool fast_sample;               /* sample_type takes output_fast() */
+	/* fast_sample, and no signal or frequency: a software or tracepoint
+	 * hit may sample through plain_hit() (sources.c). */
+	bool plain;
 
 	struct ktimer hrtimer;          /* clock events */
 	u64 clock_last;                 /* clock events: last update (ns) */
@@ -207,6 +211,8 @@ struct perf_mmap *perf_event_out(struct perf_event *e);
 void perf_event_detach_mmap(struct perf_event *e);
 
 /* output.c */
+/* perf_output_sample_record for an event whose fast_sample is set. */
+void perf_output_sample_plain(struct perf_event *e, const struct perf_sample *s);
 void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s);
 void perf_output_throttle(struct perf_event *e, bool throttle);
 void perf_output_switch(struct perf_event *e, bool out, bool preempt, struct thread *other);
@@ -234,12 +240,19 @@ void perf_side_output_ctx(const struct perf_event *e, struct perf_output_ctx *ct
 
 /* context.c */
 struct perf_cpu *perf_cpu_state(unsigned int cpu);
-struct perf_cpu *perf_cpu_peek(unsigned int cpu);
+/* The CPU's state if it has been set up (NMI-safe: never sets it up). */
+extern struct perf_cpu perf_pcpu[];
+extern int perf_pcpu_state;
+static inline struct perf_cpu *perf_cpu_peek(unsigned int cpu)
+{
+	return smp_load_acquire(&perf_pcpu_state) == 2 ? &perf_pcpu[cpu] : NULL;
+}
 struct perf_task_ctx *perf_task_ctx(struct thread *t, bool create);
 typedef void (*visit_fn)(struct perf_event *e, void *arg);
 /* fn for every event that may count here and now (the current thread's and
  * this CPU's). */
 void perf_for_each_here(visit_fn fn, void *arg);
+void perf_for_each_active(visit_fn fn, void *arg);
 
 /* sources.c */
 int perf_source_init(struct perf_event *e);
@@ -248,7 +261,41 @@ void perf_event_start(struct perf_event *e);   /* becomes active on this CPU */
 void perf_event_stop(struct perf_event *e);
 /* A software event (or context switch) counted nr times, in the mode of
  * s (excluded modes do not count). */
-void perf_sw_hit(struct perf_event *e, u64 nr, const struct perf_sample *s);
+void perf_sw_hit(struct perf_event *e, u64 nr, struct perf_sample *s);
+/* perf_sw_hit in a mode that counts (s: the caller's scratch copy, its
+ * period set here). */
+void perf_sw_event(struct perf_event *e, u64 nr, struct perf_sample *s);
+/* One software or tracepoint hit on a plain event (output.c) with nothing
+ * owed on overflow (no REFRESH limit, no O_ASYNC, not throttled): count,
+ * and sample when a period ends, in a few dozen instructions. The tick's
+ * overflow budget is not kept: these overflows never throttle (only timer
+ * and NMI ones, and the second of one count, do). False: not plain now,
+ * take the general path. */
+static __always_inline bool perf_plain_hit(struct perf_event *e, struct perf_sample *s)
+{
+	const struct perf_event *o = e->parent ? e->parent : e;
+	if (!e->plain || READ_ONCE(e->event_limit) || READ_ONCE(e->pending_disable) ||
+	    READ_ONCE(e->throttled) || READ_ONCE(o->fasync))
+		return false;
+	local_inc(&e->count);
+	if (!e->period)
+		return true;
+	if (e->attr.sample_type & PERF_SAMPLE_PERIOD) {
+		s->period = 1;          /* every hit samples (perf_sw_event) */
+	} else {
+		if (--e->period_left > 0)
+			return true;
+		e->period_left += (s64)e->period;
+		s->period = e->period;
+	}
+	perf_output_sample_plain(e, s);
+	return true;
+}
+
+
+/* tracepoint.c: tracepoint events per id, kept by perf_source_init and
+ * perf_source_destroy under their lock. */
+void perf_tp_count(u64 id, int delta);
 /* The count read() reports. */
 u64 perf_source_read(struct perf_event *e);
 void perf_ctx_add(struct perf_event *e);

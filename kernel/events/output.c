@@ -8,8 +8,10 @@
 #include <kernel/proc.h>
 #include <kernel/usermem.h>
 #include "internal.h"
+#include "ring_buffer_inline.h"
 #include <kernel/arch/cpu.h>
 #include <kernel/arch/perf.h>
+#include <arch/string.h>
 
 #define ID_FIELDS (PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ID | \
 		   PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU | PERF_SAMPLE_IDENTIFIER)
@@ -26,6 +28,11 @@
 #define ZERO_A (PERF_SAMPLE_WEIGHT | PERF_SAMPLE_DATA_SRC | PERF_SAMPLE_TRANSACTION)
 #define ZERO_B (PERF_SAMPLE_PHYS_ADDR | PERF_SAMPLE_CGROUP | PERF_SAMPLE_DATA_PAGE_SIZE | \
 		PERF_SAMPLE_CODE_PAGE_SIZE)
+/* Samples of only these fields (most tracepoint and software samples)
+ * take output_fast(). */
+#define FAST_FIELDS (PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | \
+		     PERF_SAMPLE_TIME | PERF_SAMPLE_ADDR | PERF_SAMPLE_ID | \
+		     PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_RAW)
 #define REGS_ABI_NONE 0
 #define REGS_ABI_64   2
 
@@ -45,6 +52,8 @@ void perf_compute_sizes(struct perf_event *e)
 	e->sample_size = (u16)(sizeof(struct perf_event_header) +
 			       bits_set(st & FIXED_FIELDS) * 8);
 	e->zero_a = (u8)bits_set(st & ZERO_A);
+	e->fast_sample = !(st & ~(u64)FAST_FIELDS);
+	e->plain = e->fast_sample && !e->attr.sigtrap && !e->attr.freq;
 	e->zero_b = (u8)bits_set(st & ZERO_B);
 }
 
@@ -260,11 +269,99 @@ static u64 output_ustack(struct perf_output_handle *h, u64 sp, u64 size)
 	return good;
 }
 
+/* A sample of FAST_FIELDS only: the same record as the general path
+ * below, laid out in place in the ring when it does not cross a page end
+ * (else staged and copied), with the clock read once. */
+static __always_inline void output_fast(struct perf_event *e, struct perf_mmap *pm,
+					const struct perf_sample *s)
+{
+	u64 st = e->attr.sample_type;
+	u32 size = e->sample_size, raw_size = 0;
+	if (st & PERF_SAMPLE_RAW) {     /* size field + data, padded to 8 */
+		raw_size = (u32)ALIGN_UP(s->raw_size + 4, 8) - 4;
+		size += 4 + raw_size;
+	}
+	u64 now = clock_ns(), id = perf_primary_id(e), idbuf[8];
+	struct perf_output_ctx ctx = {
+		.id = id,
+		.wakeup_events = e->attr.watermark ? 0 : e->attr.wakeup_events,
+		.lost_samples = (local_t *)&e->lost_samples,
+	};
+	if (e->attr.sample_id_all) {
+		ctx.sample_id = idbuf;
+		ctx.sample_id_size = (u32)fill_id(e, idbuf, now) * 8;
+	}
+	/* The ring core inline (a forward buffer, the usual one, with the
+	 * direction a constant). */
+	struct perf_output_handle h;
+	int rc = pm->core.backward ? perf_output_begin(&h, &pm->core, &ctx, size)
+				   : rb_begin(&h, &pm->core, &ctx, size, false);
+	if (rc)
+		return;                 /* no room: counted lost by the core */
+	u64 stage[24];
+	u64 *ring = perf_output_contig(&h, size);
+	u64 *w = ring ? ring : stage;
+	struct perf_event_header hdr = {
+		.type = PERF_RECORD_SAMPLE,
+		.misc = s->user ? PERF_RECORD_MISC_USER : PERF_RECORD_MISC_KERNEL,
+		.size = (u16)size,
+	};
+	__builtin_memcpy(w++, &hdr, sizeof(hdr));
+	if (st & PERF_SAMPLE_IDENTIFIER)
+		*w++ = id;
+	if (st & PERF_SAMPLE_IP)
+		*w++ = s->ip;
+	if (st & PERF_SAMPLE_TID) {
+		struct thread *t = current_thread();
+		*w++ = t && t->proc ? ((u64)t->tid << 32) | (u32)t->proc->pid : 0;
+	}
+	if (st & PERF_SAMPLE_TIME)
+		*w++ = now;
+	if (st & PERF_SAMPLE_ADDR)
+		*w++ = s->addr;
+	if (st & PERF_SAMPLE_ID)
+		*w++ = id;
+	if (st & PERF_SAMPLE_STREAM_ID)
+		*w++ = e->id;
+	if (st & PERF_SAMPLE_CPU)
+		*w++ = this_cpu_id();
+	if (st & PERF_SAMPLE_PERIOD)
+		*w++ = s->period;
+	if (st & PERF_SAMPLE_RAW) {
+		/* u32 size, then the payload and zeros up to the next u64
+		 * (raw_size is 4 below a multiple of 8: whole u32s). */
+		u8 *d = (u8 *)w;
+		const u8 *src = s->raw;
+		/* The padding: zero the record's last u64 first, then write
+		 * the payload over what of it is not padding. */
+		*(u64 *)(d + 4 + raw_size - 8) = 0;
+		*(u32 *)d = raw_size;
+		d += 4;
+		arch_copy_quads(&d, &src, s->raw_size / 8);
+		for (u32 b = s->raw_size & ~7u; b < s->raw_size; b++)
+			*d++ = *src++;
+	}
+	if (!ring)
+		perf_output_copy(&h, stage, size);
+	rb_end(&h);
+}
+
+void perf_output_sample_plain(struct perf_event *e, const struct perf_sample *s)
+{
+	struct perf_mmap *pm = perf_event_out(e);
+	if (pm)
+		output_fast(e, pm, s);
+}
+
 void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s)
 {
 	struct perf_mmap *pm = perf_event_out(e);
 	if (!pm)
 		return;                 /* not mapped: nowhere to record (as Linux) */
+	if (e->fast_sample) {
+		output_fast(e, pm, s);
+		return;
+	}
 	u64 st = e->attr.sample_type;
 	u64 now = clock_ns();
 	u64 chain[PERF_MAX_STACK + 4];

@@ -1,4 +1,5 @@
-/* The perf ring buffer core; API and usage in ring_buffer.h.
+/* The perf ring buffer core; API and usage in ring_buffer.h, the hot path
+ * (rb_begin, rb_put_handle, rb_end) inline in ring_buffer_inline.h.
  *
  * Positions
  *   head (reserved), data_head (published) and data_tail (consumed, written
@@ -57,172 +58,7 @@
  *   and local_try_cmpxchg is itself a compiler barrier, keeping record
  *   stores below the reservation.
  */
-#include <lib/errno.h>
-#include <arch/barrier.h>
-#include <arch/preempt.h>
-#include "ring_buffer.h"
-
-struct lost_record {
-	struct perf_event_header header;
-	u64 id;
-	u64 lost;
-};
-
-/* Bytes that may be written at head without reaching tail; one byte stays
- * free. Works for any tail a user wrote: the result is masked. */
-static __always_inline unsigned long rb_space(unsigned long head, unsigned long tail,
-					      unsigned long mask)
-{
-	return (tail - (head + 1)) & mask;
-}
-
-static __always_inline bool rb_has_space(const struct perf_buffer *rb, unsigned long head,
-					 unsigned long tail, unsigned long size, bool backward)
-{
-	if (!backward)
-		return rb_space(head, tail, rb->mask) >= size;
-	/* Downwards the roles swap: free space runs from head down to tail. */
-	return rb_space(tail, head, rb->mask) >= size;
-}
-
-static void rb_count_lost(struct perf_buffer *rb, const struct perf_output_ctx *ctx)
-{
-	local_inc(&rb->lost);
-	local_inc(&rb->lost_total);
-	if (ctx->lost_samples)
-		local_inc(ctx->lost_samples);
-}
-
-static __always_inline void rb_get_handle(struct perf_output_handle *h, struct perf_buffer *rb)
-{
-	preempt_disable();
-	WRITE_ONCE(rb->nest, READ_ONCE(rb->nest) + 1);
-	/* A nested writer may move wakeup from here on; end compares. */
-	h->wakeup = local_read(&rb->wakeup);
-}
-
-static void rb_put_handle(struct perf_output_handle *h)
-{
-	struct perf_buffer *rb = h->rb;
-	unsigned int nest = READ_ONCE(rb->nest);
-	unsigned long head;
-
-	if (nest > 1) {
-		/* Nested: the writer we interrupted publishes for us. */
-		WRITE_ONCE(rb->nest, nest - 1);
-		goto out;
-	}
-	rb_test_hook(rb, RB_STEP_END_ENTER);
-again:
-	/* Read head only while holding the level, or an interrupt's newer
-	 * head could be published before our stale one. */
-	barrier();
-	head = local_read(&rb->head);
-	rb_test_hook(rb, RB_STEP_END_HEAD_READ);
-
-	/* (B): record bytes before data_head; pairs with (C) in
-	 * perf_reader_begin(). */
-	smp_store_release(&rb->user_page->data_head, head);
-	rb_test_hook(rb, RB_STEP_END_PUBLISHED);
-
-	/* Publish before dropping the level: see "Nesting" above. */
-	barrier();
-	WRITE_ONCE(rb->nest, 0);
-	rb_test_hook(rb, RB_STEP_END_NEST_DROPPED);
-
-	/* Re-read head only after dropping the level, so a writer that came
-	 * in before the drop is seen here and one after it publishes itself. */
-	barrier();
-	if (unlikely(head != local_read(&rb->head))) {
-		WRITE_ONCE(rb->nest, 1);
-		goto again;
-	}
-
-	if (h->wakeup != local_read(&rb->wakeup) && rb->wakeup_fn)
-		rb->wakeup_fn(rb, rb->wakeup_arg);
-	rb_test_hook(rb, RB_STEP_END_DONE);
-out:
-	preempt_enable();
-}
-
-static __always_inline int rb_begin(struct perf_output_handle *h, struct perf_buffer *rb,
-				    const struct perf_output_ctx *ctx, unsigned long size,
-				    bool backward)
-{
-	unsigned long offset, head, lost_size = 0;
-
-	if (unlikely(READ_ONCE(rb->paused))) {
-		/* Without data pages the buffer is always paused and nothing
-		 * could ever be delivered, so nothing is counted (as Linux). */
-		if (rb->nr_pages)
-			rb_count_lost(rb, ctx);
-		return -ENOSPC;
-	}
-
-	h->rb = rb;
-	h->wakeup_events = ctx->wakeup_events;
-	if (unlikely(local_read(&rb->lost))) {
-		lost_size = sizeof(struct lost_record) + ctx->sample_id_size;
-		size += lost_size;
-	}
-
-	rb_get_handle(h, rb);
-	rb_test_hook(rb, RB_STEP_BEGIN_NESTED);
-
-	offset = local_read(&rb->head);
-	do {
-		head = offset;
-		if (!rb->overwrite) {
-			/* (A): the stores below happen only if this load of
-			 * data_tail allowed them; pairs with (D) in
-			 * perf_reader_consume(). */
-			unsigned long tail = READ_ONCE_CTRL(rb->user_page->data_tail);
-
-			if (unlikely(!rb_has_space(rb, head, tail, size, backward)))
-				goto fail;
-		}
-		head = backward ? head - size : head + size;
-		rb_test_hook(rb, RB_STEP_BEGIN_RESERVE);
-		/* On failure offset is reloaded with the head a nested writer
-		 * left, and the space check is redone from there. */
-	} while (!local_try_cmpxchg(&rb->head, &offset, head));
-	rb_test_hook(rb, RB_STEP_BEGIN_RESERVED);
-
-	if (backward) {
-		/* The record sits at the new head; wakeups count bytes. */
-		offset = head;
-		head = -head;
-	}
-	if (unlikely(head - local_read(&rb->wakeup) > rb->watermark))
-		local_add(rb->watermark, &rb->wakeup);
-
-	h->page = (offset >> PERF_RB_PAGE_SHIFT) & (rb->nr_pages - 1);
-	offset &= PERF_RB_PAGE_SIZE - 1;
-	h->addr = (u8 *)rb->data_pages[h->page] + offset;
-	h->size = PERF_RB_PAGE_SIZE - offset;
-	h->left = size;
-
-	if (unlikely(lost_size)) {
-		struct lost_record rec = {
-			.header = { .type = PERF_RECORD_LOST, .misc = 0, .size = (u16)lost_size },
-			.id = ctx->id,
-			/* Take whatever is pending now, which includes losses
-			 * after our check above. A nested writer may have taken
-			 * it all first; then this record says 0, as in Linux. */
-			.lost = local_xchg(&rb->lost, 0),
-		};
-		perf_output_copy(h, &rec, sizeof(rec));
-		if (ctx->sample_id_size)
-			perf_output_copy(h, ctx->sample_id, ctx->sample_id_size);
-		rb_test_hook(rb, RB_STEP_BEGIN_LOST);
-	}
-	return 0;
-
-fail:
-	rb_count_lost(rb, ctx);
-	rb_put_handle(h);
-	return -ENOSPC;
-}
+#include "ring_buffer_inline.h"
 
 int perf_output_begin(struct perf_output_handle *h, struct perf_buffer *rb,
 		      const struct perf_output_ctx *ctx, unsigned int size)
@@ -268,17 +104,7 @@ unsigned int __perf_output_copy(struct perf_output_handle *h, const void *buf, u
 
 void perf_output_end(struct perf_output_handle *h)
 {
-	if (unlikely(h->wakeup_events)) {
-		struct perf_buffer *rb = h->rb;
-
-		/* attr.wakeup_events: owe a wakeup every n samples, by moving
-		 * wakeup as the watermark check does. */
-		if (local_inc_return(&rb->events) >= h->wakeup_events) {
-			local_sub(h->wakeup_events, &rb->events);
-			local_inc(&rb->wakeup);
-		}
-	}
-	rb_put_handle(h);
+	rb_end(h);
 }
 
 int perf_output(struct perf_buffer *rb, const struct perf_output_ctx *ctx,

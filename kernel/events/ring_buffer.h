@@ -164,6 +164,23 @@ static __always_inline unsigned int perf_output_copy(struct perf_output_handle *
 	return __perf_output_copy(h, buf, len);
 }
 
+/* The next len bytes of the reservation, if they lie in the current page:
+ * the caller stores the record there itself (one copy into the ring, not
+ * two). NULL if they would cross a page end: then copy instead. The
+ * stores are ordered like perf_output_copy's: after the reservation's
+ * cmpxchg, before perf_output_end's (B). */
+static __always_inline void *perf_output_contig(struct perf_output_handle *h, unsigned int len)
+{
+	if (unlikely(len >= h->size || len > h->left))
+		return NULL;
+	void *p = h->addr;
+	h->addr += len;
+	h->size -= len;
+	h->left -= len;
+	rb_test_hook(h->rb, RB_STEP_COPY);
+	return p;
+}
+
 /* Leave len bytes of the reservation as they are. */
 static inline unsigned int perf_output_skip(struct perf_output_handle *h, unsigned int len)
 {

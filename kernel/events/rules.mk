@@ -4,7 +4,7 @@ KERNEL_C += kernel/events/ring_buffer.c kernel/events/core.c kernel/events/mmap.
             kernel/events/output.c kernel/events/sources.c kernel/events/bpf_attach.c \
             kernel/events/inherit.c kernel/events/context.c kernel/events/bench.c \
             kernel/events/bench_pipeline.c kernel/events/sysctl.c kernel/events/sideband.c kernel/events/filter.c \
-            kernel/events/group.c
+            kernel/events/group.c kernel/events/tracepoint.c
 
 # Host tests of the ring core and its reader (lib/perf_reader.c).
 RB_SRCS := kernel/events/ring_buffer.c lib/perf_reader.c

@@ -4,7 +4,7 @@
  *                    (at least 10 us, as Linux); counts nanoseconds
  *   page faults      PAGE_FAULTS, PAGE_FAULTS_MIN: from the #PF handler
  *   switches         CONTEXT_SWITCHES (context.c calls perf_sw_hit)
- *   tracepoints      raw_syscalls and syscalls: from the syscall path
+ *   tracepoints      raw_syscalls and syscalls: tracepoint.c
  *   cycles           PERF_TYPE_HARDWARE CPU_CYCLES: the TSC, sampled from a
  *                    periodic NMI, so its records are written in NMI context
  *                    and nest inside every other writer
@@ -24,51 +24,18 @@
 #include <kernel/heap.h>
 #include <kernel/nmi.h>
 #include <kernel/perf.h>
-#include <kernel/proc.h>
 #include <kernel/smp.h>
-#include <kernel/syscall.h>
 #include <kernel/thread.h>
-#include <ringtail/tracepoints.h>
-#include "../bpf/bpf.h"
 #include "internal.h"
 #include <kernel/arch/clock.h>
 #include <kernel/arch/perf.h>
 
-static int nr_tracepoint_events;
-/* Events per tracepoint id (raw_syscalls enter/exit, then syscalls:*
- * enter and exit per syscall number): a syscall with no event on its
- * tracepoints returns before building anything. */
-static int tp_users[2 + 2 * NR_SYSCALLS];
-
-static int *tp_users_of(u64 id)
-{
-	if (id == RT_TP_RAW_SYSCALLS_SYS_ENTER || id == RT_TP_RAW_SYSCALLS_SYS_EXIT)
-		return &tp_users[id - RT_TP_RAW_SYSCALLS_SYS_ENTER];
-	if (id >= RT_TP_SYS_ENTER_BASE && id < RT_TP_SYS_ENTER_BASE + NR_SYSCALLS)
-		return &tp_users[2 + id - RT_TP_SYS_ENTER_BASE];
-	if (id >= RT_TP_SYS_EXIT_BASE && id < RT_TP_SYS_EXIT_BASE + NR_SYSCALLS)
-		return &tp_users[2 + NR_SYSCALLS + id - RT_TP_SYS_EXIT_BASE];
-	return NULL;    /* an id no syscall fires: open() checked it exists */
-}
-
-static bool tp_used(u64 id)
-{
-	int *n = tp_users_of(id);
-	return n && READ_ONCE(*n);
-}
 bool perf_hooks_enabled;                        /* any event exists */
 static int nr_events;
 
 #define NMI_MAX_HZ 20000
 #define NMI_MIN_HZ 100
 
-
-bool perf_tracepoint_id_valid(u64 id)
-{
-	return id == RT_TP_RAW_SYSCALLS_SYS_ENTER || id == RT_TP_RAW_SYSCALLS_SYS_EXIT ||
-	       (id >= RT_TP_SYS_ENTER_BASE && id < RT_TP_SYS_ENTER_BASE + NR_SYSCALLS) ||
-	       (id >= RT_TP_SYS_EXIT_BASE && id < RT_TP_SYS_EXIT_BASE + NR_SYSCALLS);
-}
 
 /* --- sampling --------------------------------------------------------- */
 
@@ -90,7 +57,9 @@ static bool overflow(struct perf_event *e, const struct perf_sample *s, bool thr
 	 * this may write can only follow that UNTHROTTLE. */
 	if (READ_ONCE(e->throttled) || READ_ONCE(e->pending_disable))
 		return false;           /* throttled, or its REFRESH limit ran out */
-	u64 tick = clock_ns() / (NSEC_PER_SEC / arch_timer_hz());
+	/* This CPU's tick, told apart from other CPUs' (an event that moved
+	 * starts a fresh budget). */
+	u64 tick = this_cpu()->ticks << 8 | this_cpu_id();
 	if (e->tick_id != tick) {
 		e->tick_id = tick;
 		e->tick_samples = 0;
@@ -139,25 +108,31 @@ static bool is_sampling(const struct perf_event *e)
  * Linux's rules (perf_swevent_event): a sample with PERF_SAMPLE_PERIOD and
  * a fixed period is taken at every event, carrying the count as its
  * period; otherwise each period crossed is a sample of one period. */
-static void perf_sw_event(struct perf_event *e, u64 nr, const struct perf_sample *s)
+/* s is the caller's scratch copy: its period is set here. */
+void perf_sw_event(struct perf_event *e, u64 nr, struct perf_sample *s)
 {
+	if (nr == 1 && perf_plain_hit(e, s))
+		return;
 	local_add(nr, &e->count);
 	if (!is_sampling(e))
 		return;
 	e->freq_count += nr;
-	struct perf_sample one = *s;
 	if ((e->attr.sample_type & PERF_SAMPLE_PERIOD) && !e->attr.freq) {
-		one.period = nr;
-		overflow(e, &one, false);
+		s->period = nr;
+		overflow(e, s, false);
 		return;
 	}
-	one.period = e->period;
-	overflow_n(e, &one, periods_crossed(e, nr), false);
+	if (nr == 1 && e->period_left > 1) {
+		e->period_left--;       /* the common case: no period ended */
+		return;
+	}
+	s->period = e->period;
+	overflow_n(e, s, periods_crossed(e, nr), false);
 }
 
 /* A software event happened in the mode s says: an excluded mode does not
  * even count it (Linux's perf_exclude_event). */
-void perf_sw_hit(struct perf_event *e, u64 nr, const struct perf_sample *s)
+void perf_sw_hit(struct perf_event *e, u64 nr, struct perf_sample *s)
 {
 	if (!mode_excluded(e, s->user))
 		perf_sw_event(e, nr, s);
@@ -375,13 +350,8 @@ static spinlock_t count_lock = SPINLOCK_INIT("perf-count");
 static void count_event(const struct perf_event *e, int delta)
 {
 	irqflags_t f = spin_lock_irqsave(&count_lock);
-	if (e->attr.type == PERF_TYPE_TRACEPOINT) {
-		int *users = tp_users_of(e->attr.config);
-		if (users)
-			WRITE_ONCE(*users, *users + delta);
-		nr_tracepoint_events += delta;
-		WRITE_ONCE(syscall_trace_enabled, nr_tracepoint_events != 0);
-	}
+	if (e->attr.type == PERF_TYPE_TRACEPOINT)
+		perf_tp_count(e->attr.config, delta);
 	nr_events += delta;
 	WRITE_ONCE(perf_hooks_enabled, nr_events != 0);
 	spin_unlock_irqrestore(&count_lock, f);
@@ -424,14 +394,15 @@ void perf_source_destroy(struct perf_event *e)
 /* --- hooks from the rest of the kernel ----------------------------------- */
 
 struct sw_hit {
-	u64 config;
-	const struct perf_sample *s;
+	u64 config, config2;            /* either counts this hit */
+	struct perf_sample *s;
 };
 
 static void sw_visit(struct perf_event *e, void *arg)
 {
 	struct sw_hit *h = arg;
-	if (e->active && is_type(e, PERF_TYPE_SOFTWARE, h->config))
+	if (e->attr.type == PERF_TYPE_SOFTWARE &&
+	    (e->attr.config == h->config || e->attr.config == h->config2))
 		perf_sw_hit(e, 1, h->s);
 }
 
@@ -442,111 +413,9 @@ void perf_page_fault(u64 addr, const struct trap_frame *regs)
 	struct perf_sample s = {
 		.ip = regs->rip, .user = trap_from_user(regs), .addr = addr, .regs = regs,
 	};
-	struct sw_hit h = { PERF_COUNT_SW_PAGE_FAULTS, &s };
-	perf_for_each_here(sw_visit, &h);
-	h.config = PERF_COUNT_SW_PAGE_FAULTS_MIN;   /* every fault here is minor */
-	perf_for_each_here(sw_visit, &h);
-}
-
-struct tp_hit {
-	u64 id_any, id_one;             /* the raw_syscalls id, the per-syscall id */
-	bool quiet_any, quiet_one;      /* a BPF program suppressed its samples */
-	const struct perf_sample *s;    /* with the task's user registers */
-	u8 *raw;                        /* s->raw, which each visit may retag */
-	const struct trap_frame *kregs; /* the kernel's, where it traced */
-};
-
-static void tp_visit(struct perf_event *e, void *arg)
-{
-	struct tp_hit *h = arg;
-	if (!e->active || e->attr.type != PERF_TYPE_TRACEPOINT)
-		return;
-	if ((e->attr.config != h->id_any || h->quiet_any) &&
-	    (e->attr.config != h->id_one || h->quiet_one))
-		return;
-	struct perf_sample s = *h->s;
-	/* As Linux: syscalls:* report the task's user registers and ignore the
-	 * exclude bits; raw_syscalls report the kernel's and, being kernel
-	 * events, are not counted at all with exclude_kernel. */
-	if (e->attr.config == h->id_any) {
-		if (e->attr.exclude_kernel)
-			return;
-		s.regs = h->kregs;
-		s.ip = h->kregs->rip;
-		s.user = false;
-	}
-	/* The payload carries the event's own id in common_type: set in the
-	 * shared copy (every visit sets it again), except for the syscalls:*
-	 * layout, which gets a copy of its own. */
-	u8 own[72], *raw = h->raw;
-	*(u16 *)raw = (u16)e->attr.config;
-	if (e->attr.config == h->id_one && h->id_one >= RT_TP_SYS_ENTER_BASE) {
-		__builtin_memcpy(own, h->raw, h->s->raw_size);
-		raw = own;
-		/* syscalls:* layout: s32 __syscall_nr, u32 pad, then the
-		 * syscall's own arguments (enter) or the return value (exit). */
-		s64 nr = *(s64 *)(raw + 8);
-		*(s32 *)(raw + 8) = (s32)nr;
-		*(u32 *)(raw + 12) = 0;
-		int nargs = syscall_nargs(nr);
-		if (h->id_one < RT_TP_SYS_EXIT_BASE && nargs >= 0)
-			s.raw_size = 16 + 8 * (u32)nargs;
-	}
-	s.raw = raw;
-	/* SET_FILTER (filter.c): the original's, for an inherited copy. */
-	const struct perf_filter *flt = READ_ONCE((e->parent ? e->parent : e)->filter);
-	if (flt && !perf_filter_match(flt, raw))
-		return;
-	perf_sw_event(e, 1, &s);
-}
-
-static void tracepoint_hit(struct trap_frame *f, u64 id_any, u64 id_one, const u64 *payload,
-			   u32 size)
-{
-	/* Programs attach through a tracepoint event, so no event on either
-	 * id means nothing to run and nothing to count. */
-	if (!tp_used(id_any) && !tp_used(id_one))
-		return;
-	struct thread *t = current_thread();
-	u8 raw[72];
-	*(u16 *)raw = 0;
-	raw[2] = 0;                                     /* common_flags */
-	raw[3] = (u8)this_cpu()->preempt_count;         /* common_preempt_count */
-	*(s32 *)(raw + 4) = t->tid;                     /* common_pid */
-	__builtin_memcpy(raw + 8, payload, size);
-	struct perf_sample s = {
-		.ip = f->rip, .user = true, .regs = f, .raw = raw, .raw_size = size + 8,
-	};
-	struct trap_frame kregs;
-	trap_capture_kernel(&kregs);
-	struct tp_hit h = { id_any, id_one, false, false, &s, raw, &kregs };
-	/* Programs first: one returning 0 silences its tracepoint's events. */
-	if (READ_ONCE(perf_bpf_nr_attached)) {
-		bool enter = id_any == RT_TP_RAW_SYSCALLS_SYS_ENTER;
-		struct bpf_tp_ctx c = {
-			.nr = (s64)payload[0], .args = enter ? payload + 1 : NULL,
-			.ret = enter ? 0 : (s64)payload[1], .regs = f,
-		};
-		h.quiet_any = perf_bpf_tracepoint(id_any, &c);
-		if (id_one != ~0ull)
-			h.quiet_one = perf_bpf_tracepoint(id_one, &c);
-	}
-	if (!h.quiet_any || !h.quiet_one)
-		perf_for_each_here(tp_visit, &h);
-}
-
-void trace_sys_enter(struct trap_frame *f, long nr)
-{
-	u64 p[7] = { (u64)nr, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9 };
-	tracepoint_hit(f, RT_TP_RAW_SYSCALLS_SYS_ENTER,
-		       nr >= 0 && nr < NR_SYSCALLS ? RT_TP_SYS_ENTER(nr) : ~0ull, p, sizeof(p));
-}
-
-void trace_sys_exit(struct trap_frame *f, long nr, long ret)
-{
-	u64 p[2] = { (u64)nr, (u64)ret };
-	tracepoint_hit(f, RT_TP_RAW_SYSCALLS_SYS_EXIT,
-		       nr >= 0 && nr < NR_SYSCALLS ? RT_TP_SYS_EXIT(nr) : ~0ull, p, sizeof(p));
+	/* Every fault here is minor. */
+	struct sw_hit h = { PERF_COUNT_SW_PAGE_FAULTS, PERF_COUNT_SW_PAGE_FAULTS_MIN, &s };
+	perf_for_each_active(sw_visit, &h);
 }
 
 /* Every tick: lift throttling, retune frequency-mode periods. */

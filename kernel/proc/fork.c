@@ -244,6 +244,7 @@ long do_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls, int exit_signal
 		irqflags_t f = spin_lock_irqsave(&procs_lock);
 		struct process *parent = (flags & CLONE_PARENT) ? cur->parent : cur;
 		p->parent = parent;
+		WRITE_ONCE(p->ppid, parent ? parent->pid : 0);
 		p->pgid = cur->pgid;
 		p->sid = cur->sid;
 		proc_get(p);            /* the tree's */

@@ -146,6 +146,7 @@ static void proc_link(struct process *p, struct process *parent)
 	proc_link_locked(p);
 	if (parent) {
 		p->parent = parent;
+		WRITE_ONCE(p->ppid, parent->pid);
 		proc_get(p);
 		list_add_tail(&parent->children, &p->sibling);
 	}
@@ -352,6 +353,7 @@ static void reparent_children_locked(struct process *p, struct list_node *reaped
 		struct process *c = list_entry(p->children.next, struct process, sibling);
 		list_del(&c->sibling);
 		c->parent = init_proc;
+		WRITE_ONCE(c->ppid, init_proc->pid);
 		list_add_tail(&init_proc->children, &c->sibling);
 		if (c->state == PROC_ZOMBIE && zombie_notify_locked(c))
 			list_add_tail(reaped, &c->sibling);

@@ -16,11 +16,9 @@ SYSCALL_DEFINE(getpid) { return current_proc()->pid; }
 SYSCALL_DEFINE(gettid) { return current_thread()->tid; }
 SYSCALL_DEFINE(getppid)
 {
-	struct process *p = current_proc();
-	irqflags_t f = spin_lock_irqsave(&procs_lock);
-	int ppid = p->parent ? p->parent->pid : 0;
-	spin_unlock_irqrestore(&procs_lock, f);
-	return ppid;
+	/* Only a process that is alive asks, and its parent changes only to
+	 * init (reparenting), which stores ppid with it. */
+	return READ_ONCE(current_proc()->ppid);
 }
 
 SYSCALL_DEFINE(exit)

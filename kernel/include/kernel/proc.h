@@ -77,6 +77,7 @@ struct process {
 	int pid;
 	int pgid, sid;                  /* under procs_lock */
 	struct process *parent;         /* under procs_lock; NULL for pid 1 */
+	int ppid;                       /* parent->pid, set with it: getppid reads it alone */
 	struct list_node children;      /* its child processes (procs_lock) */
 	struct list_node sibling;       /* in the parent's children */
 	char comm[COMM_LEN];

@@ -15,14 +15,19 @@ struct trap_frame {
 static inline bool trap_from_user(const struct trap_frame *f) { return (f->cs & 3) == 3; }
 /* The calling kernel code's own context as a frame (rip here, its frame
  * pointer and stack; kernel CS): what a software event that happens in the
- * kernel reports as its registers (Linux's perf_fetch_caller_regs). */
-#define trap_capture_kernel(f) do {                                             \
-		__builtin_memset((f), 0, sizeof(*(f)));                        \
+ * kernel reports as its registers (Linux's perf_fetch_caller_regs).
+ * trap_capture_kernel_pc sets only those five fields, for a caller that
+ * clears the rest itself when something reads them. */
+#define trap_capture_kernel_pc(f) do {                                          \
 		__asm__ __volatile__("lea 0(%%rip), %0" : "=r"((f)->rip));     \
 		(f)->rbp = (u64)__builtin_frame_address(0);                     \
 		__asm__ __volatile__("mov %%rsp, %0" : "=r"((f)->rsp));        \
 		(f)->cs = 0x08;                                                 \
 		(f)->ss = 0x10;                                                 \
+	} while (0)
+#define trap_capture_kernel(f) do {                                             \
+		__builtin_memset((f), 0, sizeof(*(f)));                        \
+		trap_capture_kernel_pc(f);                                      \
 	} while (0)
 
 /* Were interrupts enabled in the interrupted code? */
