@@ -65,6 +65,7 @@ struct tp_hit {
 	bool one_built;                 /* raw_one and s_one are set up */
 	struct perf_sample s_any;       /* raw_syscalls: the kernel's registers */
 	struct perf_sample s_one;       /* syscalls:*: the task's user registers */
+	struct trap_frame *f;           /* the task's user registers */
 	struct trap_frame kregs;        /* the kernel's, where it traced */
 	u64 raw_one[9];                 /* syscalls:* layout of the record */
 };
@@ -94,6 +95,10 @@ static void tp_build_one(struct tp_hit *h)
 	__builtin_memcpy(h->raw_one, raw, size);
 	s64 nr = (s64)raw[1];
 	h->raw_one[1] = (u32)(s32)nr;
+	h->s_one.ip = h->f->rip;
+	h->s_one.user = true;
+	h->s_one.addr = 0;
+	h->s_one.regs = h->f;
 	h->s_one.raw = h->raw_one;
 	h->s_one.raw_size = size;
 	int nargs = syscall_nargs(nr);
@@ -152,10 +157,7 @@ static void tracepoint_hit(struct trap_frame *f, u64 id_any, u64 id_one, u64 *ra
 	h.s_any.regs = &h.kregs;
 	h.s_any.raw = raw;
 	h.s_any.raw_size = size;
-	h.s_one.ip = f->rip;
-	h.s_one.user = true;
-	h.s_one.addr = 0;
-	h.s_one.regs = f;
+	h.f = f;
 	/* Programs first: one returning 0 silences its tracepoint's events. */
 	if (READ_ONCE(perf_bpf_nr_attached)) {
 		const u64 *payload = raw + 1;
