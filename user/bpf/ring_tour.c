@@ -45,6 +45,7 @@ struct seen {
 };
 static struct seen last[KEEP];
 static unsigned int nseen;
+static u64 starts[256];                 /* where every record of ring 0 began */
 
 static u64 sample_st = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID |
 		       PERF_SAMPLE_TIME | PERF_SAMPLE_ID | PERF_SAMPLE_CPU |
@@ -59,6 +60,7 @@ static void note(struct ring *r, const struct perf_event_header *h)
 
 	memset(s, 0, sizeof(*s));
 	s->pos = r->rd.start - h->size;         /* the reader has moved past it */
+	starts[(nseen - 1) % 256] = s->pos;
 	s->type = h->type;
 	s->size = h->size;
 	if (h->type == PERF_RECORD_SAMPLE && !parse_sample(h, sample_st, read_fmt, &smp)) {
@@ -202,7 +204,7 @@ static void sideband(void)
 	child = fork();
 	if (child == 0)
 		_exit(0);
-	printf("tour: fork child=%d\n", (int)child);
+	printf("tour: pid=%d fork child=%d\n", (int)getpid(), (int)child);
 	waitpid(child, NULL, 0);
 }
 
@@ -242,6 +244,9 @@ int main(void)
 		       (unsigned long long)s->pos, s->type, s->size, (unsigned long long)s->opt,
 		       (unsigned long long)s->value);
 	}
+	printf("tour: ring 0 starts=");
+	for (unsigned int k = nseen > 256 ? nseen - 256 : 0; k < nseen; k++)
+		printf("%llu%s", (unsigned long long)starts[k % 256], k + 1 < nseen ? "," : "\n");
 	CHECK(nseen >= KEEP && last[(nseen - 2) % KEEP].type == PERF_RECORD_LOST &&
 	      last[(nseen - 2) % KEEP].value == PAUSED, "ring 0: no LOST of %d", PAUSED);
 	printf("tour: ring 1 id=%llu data_head=%#llx\n", (unsigned long long)perf_id(b),
