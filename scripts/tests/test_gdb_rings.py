@@ -29,9 +29,9 @@ import qemu  # noqa: E402
 from test_gdb import gone, stop, tail  # noqa: E402
 
 ISO, ELF, PROG = "build/ringtail.iso", "build/kernel.elf", "build/user/ring_tour"
-SERIAL = "build/test-logs/gdb-rings.log"
-QLOG = "build/test-logs/gdb-rings.qemu.log"
-GLOG = "build/test-logs/gdb-rings.gdb.log"      # all gdb said
+# Each run logs into a directory of its own (the soak runs this line twice
+# at once), removed when every case passed: serial.log, qemu.log, gdb.log.
+LOGS = "build/test-logs"
 # Marker, gdb commands. The breakpoint goes before `finish`: to resume from
 # it gdb single-steps over it first, and under host load QEMU 7.2's TCG stub
 # sometimes answers that step without executing anything (same registers,
@@ -288,14 +288,16 @@ def main():
         for name in cases[1:]:
             result(False, name, ["not run: not built"])
         return 1
-    os.makedirs(os.path.dirname(SERIAL), exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix="ringtail-gdb-rings-")
+    os.makedirs(LOGS, exist_ok=True)
+    logs = tempfile.mkdtemp(dir=LOGS, prefix="gdb-rings-")
+    serial_log, glog = os.path.join(logs, "serial.log"), os.path.join(logs, "gdb.log")
+    tmp = tempfile.mkdtemp(prefix="ringtail-gdb-rings-")    # short: a socket path
     sock = os.path.join(tmp, "gdb.sock")
     qproc, out = None, ""
     try:
-        with open(QLOG, "wb") as qlog:
+        with open(os.path.join(logs, "qemu.log"), "wb") as qlog:
             argv = qemu.build_argv(iso=ISO, elf=ELF, cmdline="prog=ring_tour", gdb_port=sock,
-                                   halt=True, serial="file:" + SERIAL)
+                                   halt=True, serial="file:" + serial_log)
             qproc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=qlog,
                                      stderr=subprocess.STDOUT, start_new_session=True)
             end = time.monotonic() + 15
@@ -305,16 +307,16 @@ def main():
     finally:
         stop(qproc)
         shutil.rmtree(tmp, ignore_errors=True)
-    with open(GLOG, "w") as f:
+    with open(glog, "w") as f:
         f.write(out)
     parts = sections(out)
-    serial = tail(SERIAL, 400)
+    serial = tail(serial_log, 400)
     t = tour(serial)
-    why = ["gdb said:"] + out.splitlines()[-25:] + ["serial log %s:" % SERIAL] + serial[-15:]
+    why = ["gdb said:"] + out.splitlines()[-25:] + ["serial log %s:" % serial_log] + serial[-15:]
     hit = re.search(r"Breakpoint 2, perf_output_begin \(.*size=(?:size@entry=)?(\d+)\)", out)
     fails = [l for l in serial if "tour: FAIL" in l]
-    ok = result(bool(hit) and "tour: stopping" in serial and not fails, cases[1],
-                fails or ([] if hit else why))
+    ok = result(bool(hit) and "tour: stopping" in serial and not fails, cases[1], fails or why
+                if not (hit and "tour: stopping" in serial and not fails) else [])
     if not hit or "ring0" not in t or "starts" not in t:
         for name in cases[2:-1]:
             ok &= result(False, name, ["not run: gdb did not stop where expected"])
@@ -337,9 +339,13 @@ def main():
                        "rt_ring_perf_b": "ring1", "rt_ring_bpf": "ring2"}
             shown = next((v for k, v in section.items() if name.startswith(k)), "rings")
             ok &= result(not c.bad, name, c.bad[:20] + (
-                ["%s output (all of gdb's in %s):" % (shown, GLOG)] +
+                ["%s output (all of gdb's in %s):" % (shown, glog)] +
                 parts.get(shown, [])[:40] if c.bad else []))
     ok &= result(qproc is not None and gone(qproc.pid), cases[-1])
+    if ok:
+        shutil.rmtree(logs, ignore_errors=True)
+    else:
+        print("# logs kept in %s" % logs)
     return 0 if ok else 1
 
 
