@@ -164,8 +164,8 @@ export ARGS
 run: all $(if $(wildcard $(PROG)),$(PROG))
 	$(Q)$(QEMU_RUN) $(if $(PROG),--prog "$(PROG)") --cmdline "$(CMDLINE)" run
 
-debug: all
-	$(Q)$(QEMU_RUN) --gdb $(GDBPORT) --cmdline "$(CMDLINE)" debug
+debug: all $(if $(wildcard $(PROG)),$(PROG))
+	$(Q)$(QEMU_RUN) --gdb $(GDBPORT) $(if $(PROG),--prog "$(PROG)") --cmdline "$(CMDLINE)" debug
 
 gdb: $(BUILD)/kernel.elf
 	gdb -q -nx -x scripts/ringtail.gdb \

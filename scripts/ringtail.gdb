@@ -4,6 +4,16 @@
 #   rt-mem         free and total physical frames
 #   rt-bt          backtrace following frame pointers from $rbp
 #   rt-threads     every thread: id, name, state, CPU, and where it sleeps
+#   rt-rings       every perf and BPF ring buffer: owner, size, mode, positions
+#                  (head/data_head/data_tail; consumer/producer/pending), lost
+#                  or dropped records, the writers' nest level; numbered
+#   rt-ring N [COUNT]  the newest COUNT (10) records of ring N, oldest first:
+#                  perf records by type, samples by their event's sample_type,
+#                  BPF records by header (BUSY/DISCARD bits, pg_off) and bytes
+# rt-rings and rt-ring live in scripts/gdb_rings.py (decoding in
+# scripts/ring_decode.py), found beside the kernel's sources through its
+# debug info, else in ./scripts. README.md "Debugging with gdb" walks
+# through them.
 set architecture i386:x86-64
 set disassembly-flavor intel
 set print pretty on
@@ -120,7 +130,42 @@ class RtThreads(gdb.Command):
                     gdb.write("    (stack unreadable)\n")
             node = node["next"]
 
-RtDmesg(); RtCpu(); RtMem(); RtBt(); RtThreads()
+def rt_rings_module():
+    """scripts/gdb_rings.py, imported on first use (the kernel's symbols
+    are loaded by then, and they say where its source tree is)."""
+    import os
+    import sys
+    dirs = []
+    sym = gdb.lookup_global_symbol("kmain")
+    if sym is not None and sym.symtab is not None:
+        src = sym.symtab.fullname()                 # <tree>/kernel/main.c
+        dirs.append(os.path.join(os.path.dirname(os.path.dirname(src)), "scripts"))
+    dirs.append(os.path.join(os.getcwd(), "scripts"))
+    for d in dirs:
+        if os.path.isfile(os.path.join(d, "gdb_rings.py")):
+            if d not in sys.path:
+                sys.path.insert(0, d)
+            import gdb_rings
+            return gdb_rings
+    raise gdb.GdbError("gdb_rings.py not found in %s" % " or ".join(dirs))
+
+class RtRings(gdb.Command):
+    """Every perf and BPF ring buffer, numbered for rt-ring (scripts/gdb_rings.py)."""
+    def __init__(self):
+        super().__init__("rt-rings", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        rt_rings_module().rings(arg)
+
+class RtRing(gdb.Command):
+    """rt-ring N [COUNT]: the newest COUNT (default 10) records of ring N."""
+    def __init__(self):
+        super().__init__("rt-ring", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        rt_rings_module().ring(arg)
+
+RtDmesg(); RtCpu(); RtMem(); RtBt(); RtThreads(); RtRings(); RtRing()
 end
 
-echo Ringtail gdb helpers: rt-dmesg, rt-cpu, rt-mem, rt-bt, rt-threads. Try: hbreak kmain, continue, bt\n
+echo Ringtail gdb helpers: rt-dmesg, rt-cpu, rt-mem, rt-bt, rt-threads, rt-rings, rt-ring. Try: hbreak kmain, continue, bt\n

@@ -36,6 +36,7 @@ struct bpf_map {
 	unsigned long *bitmap;
 	struct irq_work wake_work;      /* NMI-safe wakeup, see map.c */
 	struct waitq wait;
+	struct list_node ring_node;     /* in map.c's bpf_ring_all (debuggers) */
 	/* Perf event arrays: one perf event file per CPU (NULL: empty). */
 	struct file **events;
 };

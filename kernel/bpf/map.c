@@ -6,7 +6,12 @@
  * same data frames again, so a record that runs off the end of the data is
  * still contiguous for the kernel (and, through the user mapping of both
  * copies, for user space). All frames come zeroed: user space may map any
- * of them. */
+ * of them.
+ *
+ * bpf_ring_all lists every live ring map (both kinds), oldest first, for
+ * debuggers: scripts/ringtail.gdb's rt-rings and rt-ring walk it with the
+ * machine stopped. A ring joins once it is fully made and leaves when its
+ * last reference goes, before its memory is freed. */
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <arch/mmu.h>
@@ -25,6 +30,8 @@
 #define ENOTSUPP 524            /* Linux's kernel-internal "not supported" */
 
 static spinlock_t events_lock = SPINLOCK_INIT("bpf-perf-array");   /* perf event array slots */
+static spinlock_t rings_lock = SPINLOCK_INIT("bpf-rings");        /* bpf_ring_all */
+static struct list_node bpf_ring_all = LIST_INIT(bpf_ring_all);
 static const struct file_ops map_fops;
 
 u32 bpf_next_id(void)
@@ -65,6 +72,10 @@ void bpf_map_put(struct bpf_map *m)
 				file_put(m->events[i]);
 		kfree(m->events);
 	} else {
+		irqflags_t f = spin_lock_irqsave(&rings_lock);
+		if (list_linked(&m->ring_node))     /* not yet, if bpf_map_alloc failed */
+			list_del(&m->ring_node);
+		spin_unlock_irqrestore(&rings_lock, f);
 		ring_free(m);
 	}
 	kfree(m);
@@ -179,6 +190,11 @@ struct bpf_map *bpf_map_alloc(const union bpf_attr *attr, const char name[BPF_OB
 		return NULL;
 	}
 	m->id = bpf_next_id();
+	if (m->rb) {
+		irqflags_t f = spin_lock_irqsave(&rings_lock);
+		list_add_tail(&bpf_ring_all, &m->ring_node);
+		spin_unlock_irqrestore(&rings_lock, f);
+	}
 	return m;
 }
 

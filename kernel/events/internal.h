@@ -72,6 +72,7 @@ struct perf_mmap {
 	void **data_ptrs;               /* data pages through the direct map */
 	unsigned int poll;              /* POLL* bits owed to pollers */
 	struct irq_work wake_work;      /* wakes pollers outside NMI context */
+	struct list_node all_node;      /* in mmap.c's perf_mmap_all (debuggers) */
 };
 
 enum perf_state {

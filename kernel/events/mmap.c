@@ -13,9 +13,14 @@
  * goes even after close(fd).
  *
  * pm_lock guards e->out of every event, each buffer's event list and its
- * mapping count. Producers never take it: they read e->out with interrupts
- * off or in NMI context, which is why freeing waits for every CPU
- * (pm_free). */
+ * mapping count, and perf_mmap_all. Producers never take it: they read
+ * e->out with interrupts off or in NMI context, which is why freeing waits
+ * for every CPU (pm_free).
+ *
+ * perf_mmap_all lists every live buffer, oldest first, for debuggers:
+ * scripts/ringtail.gdb's rt-rings and rt-ring walk it (the machine is
+ * stopped then, so they take no lock). A buffer joins when its first mmap
+ * makes it visible and leaves when it is freed. */
 #include <arch/barrier.h>
 #include <lib/errno.h>
 #include <lib/string.h>
@@ -31,6 +36,7 @@
 #include <linux/mman.h>
 
 static spinlock_t pm_lock = SPINLOCK_INIT("perf-mmap");
+static struct list_node perf_mmap_all = LIST_INIT(perf_mmap_all);
 
 /* An event writing to a buffer (its owner or one redirected there): the
  * buffer's wakeups wake the pollers of each, as Linux's rb->event_list. */
@@ -63,6 +69,9 @@ static void grace_nop(void *arg)
  * have queued has to finish (it only walks the now empty event list). */
 static void pm_free(struct perf_mmap *pm)
 {
+	irqflags_t f = spin_lock_irqsave(&pm_lock);
+	list_del(&pm->all_node);
+	spin_unlock_irqrestore(&pm_lock, f);
 	smp_call_mask(~0ull, grace_nop, NULL);
 	irq_work_sync(&pm->wake_work);
 	pm_release_memory(pm);
@@ -316,6 +325,7 @@ long perf_mmap(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned prot, 
 			pm->owner = e;
 			pm->mmaps = 1;
 			attach_locked(e, pm, link);
+			list_add_tail(&perf_mmap_all, &pm->all_node);
 			fresh = NULL;
 			link = NULL;
 			rc = 0;

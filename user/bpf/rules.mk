@@ -30,3 +30,13 @@ bpfdemos_DEPS := user/bpf/bpf_demo.h $(LIBBPF_HDRS)
 bpf-linux-progs: $(addprefix $(BUILD)/host/linux/,$(bpftests_PROGS))
 
 TEST_PLANS += user/bpf/bpf.plan
+
+# The rings of the gdb walk-through (README) and of its test
+# (scripts/tests/test_gdb_rings.py): make debug PROG=ring_tour.
+USER_GROUPS += ringtour
+ringtour_DIR := user/bpf
+ringtour_PROGS := ring_tour
+ringtour_CFLAGS := -Wno-unused-parameter -D_GNU_SOURCE $(BPF_USER_INC)
+ringtour_COMMON := user/lib/perf_test.c
+ringtour_LIBS := $(LIBBPF_A)
+ringtour_DEPS := user/bpf/bpf_demo.h $(LIBBPF_HDRS) $(PERF_TEST_DEPS)
