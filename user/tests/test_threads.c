@@ -209,10 +209,16 @@ static void *spinner(void *arg)
 	return NULL;
 }
 
+/* Stops the spinners once both have run. Neither ever yields, so on one
+ * CPU, or on two with a spinner on each, only preemption lets the second
+ * spinner and this thread run at all: without it this test hangs (and the
+ * harness's timeout fails it). No head start is assumed: a loaded host
+ * may start the second spinner late, and the setter just waits longer. */
 static void *flag_setter(void *arg)
 {
 	(void)arg;
-	sleep_ms(20);                              /* the spinners get the CPU meanwhile */
+	while (!spins[0] || !spins[1])
+		sleep_ms(1);
 	spin_flag = 1;
 	return NULL;
 }
@@ -230,8 +236,6 @@ static void t_spinning_thread_preempted(void)
 	join(s0, NULL);
 	join(s1, NULL);
 	EXPECT_TRUE(spin_done[0] && spin_done[1]);
-	EXPECT_GT(spins[0], 0);                    /* both spinners got CPU time */
-	EXPECT_GT(spins[1], 0);
 }
 
 void fp_hold(const unsigned char *pat, volatile int *ready, volatile int *go, unsigned char *out);
