@@ -142,15 +142,20 @@ $(BUILD)/kernel.elf: $(BUILD)/kernel.pass1.elf $(BUILD)/k/ksyms.o
 BUSYBOX ?= /bin/busybox
 $(BUILD)/initramfs: $(IMAGE_PROGS) $(BUSYBOX) scripts/mkinitramfs.py
 	@echo "  CPIO    $@"
-	$(Q)$(PYTHON) scripts/mkinitramfs.py -o $@ --busybox $(BUSYBOX) --strip \
+	$(Q)$(PYTHON) scripts/mkinitramfs.py -o $@.tmp --busybox $(BUSYBOX) --strip \
 		$(addprefix --prog ,$(filter-out $(BUILD)/user/init,$(IMAGE_PROGS))) \
 		--file $(BUILD)/user/init:/sbin/init:0755 >/dev/null
+	$(Q)mv -f $@.tmp $@
 
 # GRUB loads the kernel and the initramfs (a module named "initramfs"); the
 # ISO carries a debug-stripped kernel (faster to load), gdb uses kernel.elf.
+# Both images are written aside and renamed into place, so a QEMU started
+# while they are rebuilt (a soak, a second terminal) boots the old or the
+# new one, never half of each.
 $(BUILD)/ringtail.iso: $(BUILD)/kernel.elf iso/grub.cfg scripts/mkiso.sh $(BUILD)/initramfs
 	@echo "  ISO     $@"
-	$(Q)scripts/mkiso.sh $@ $(BUILD)/kernel.elf iso/grub.cfg $(BUILD)/initramfs
+	$(Q)scripts/mkiso.sh $@.tmp $(BUILD)/kernel.elf iso/grub.cfg $(BUILD)/initramfs
+	$(Q)mv -f $@.tmp $@
 
 # --- running -----------------------------------------------------------------
 QEMU_RUN := $(PYTHON) scripts/qemu.py --iso $(BUILD)/ringtail.iso \
@@ -192,6 +197,15 @@ BENCH_HOST_TARGETS ?= bench-host bench-host-bpf
 .PHONY: bench
 bench: all
 	$(Q)$(PYTHON) scripts/bench.py $(BENCH_HOST_TARGETS)
+
+# Where one sample's guest instructions go, per function (a QEMU TCG plugin;
+# scripts/insnprof.py). make bench prints it too.
+$(BUILD)/host/insnprof.so: scripts/insnprof.c
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -shared -fPIC -O2 -Wall -Wextra -o $@ $<
+.PHONY: bench-profile
+bench-profile: all $(BUILD)/host/insnprof.so
+	$(Q)$(PYTHON) scripts/insnprof.py
 
 # --- setup -------------------------------------------------------------------
 DEB_PACKAGES := gcc gcc-x86-64-linux-gnu binutils-x86-64-linux-gnu make nasm \
