@@ -82,7 +82,7 @@ TEST_PLANS :=
 
 MODULES := arch/x86_64 lib kernel kernel/include/uapi kernel/mm kernel/sched kernel/time kernel/proc \
            kernel/fs kernel/tty kernel/events kernel/bpf \
-           user/libbpf user/tests user/bin user/perf user/smp user/bpf tests
+           user/libbpf user/tests user/bin user/perf user/smp user/bpf user/linux tests
 include $(addsuffix /rules.mk,$(MODULES))
 include scripts/build.mk
 
@@ -171,6 +171,22 @@ gdb: $(BUILD)/kernel.elf
 	gdb -q -nx -x scripts/ringtail.gdb \
 		-ex 'target remote localhost:$(GDBPORT)' $(BUILD)/kernel.elf
 
+# --- Linux in the same QEMU ----------------------------------------------------
+# Debian's kernel image (make deps fetches it; never installed on the host)
+# boots with the flags of `make run`, runs PROG with ARGS and powers off
+# (scripts/linux_vm.py). TIMEOUT counts from the program's start (0 = the
+# default, 600 s); the script exits with the program's status.
+LINUX_CACHE ?= .cache/linux
+export RINGTAIL_LINUX_CACHE := $(abspath $(LINUX_CACHE))
+.PHONY: linux-image linux-run
+linux-image:
+	$(Q)scripts/get_linux.sh $(LINUX_CACHE)
+
+linux-run: $(BUILD)/user/linux_init $(if $(wildcard $(PROG)),$(PROG))
+	$(Q)$(if $(PROG),,echo "usage: make linux-run PROG=path [ARGS='...'] [SMP=N]"; exit 2;) \
+	$(PYTHON) scripts/linux_vm.py run "$(PROG)" --smp $(SMP) --mem $(MEM) \
+		$(if $(filter 1,$(KVM)),--kvm) $(if $(filter-out 0,$(TIMEOUT)),--timeout $(TIMEOUT))
+
 # --- tests -------------------------------------------------------------------
 host-tests: $(HOST_TEST_BINS)
 
@@ -202,7 +218,8 @@ deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	export DEBIAN_FRONTEND=noninteractive; \
 	$$SUDO apt-get update -q && \
-	$$SUDO apt-get install -y -q --no-install-recommends $(DEB_PACKAGES)
+	$$SUDO apt-get install -y -q --no-install-recommends $(DEB_PACKAGES) && \
+	scripts/get_linux.sh $(LINUX_CACHE)
 
 check-tools:
 	@for t in $(CC) $(NASM) grub-mkrescue grub-file xorriso qemu-system-x86_64 \
