@@ -16,10 +16,17 @@ status and powers off) and the programs in /bin.
 
 Linux's command line: console=ttyS0 (the serial port is the console),
 quiet, panic=-1 (a panic ends QEMU at once instead of hanging until the
-timeout) and tsc=reliable: TCG's TSC is one emulated clock, so Linux's
+timeout), tsc=reliable: TCG's TSC is one emulated clock, so Linux's
 clocksource watchdog, which compares it with HPET while the emulator is
 descheduled, must not switch to HPET mid-run (with -icount both count
-guest instructions anyway).
+guest instructions anyway), and no5lvl: QEMU's "max" CPU offers 5-level
+paging, which Debian's kernel would use; Ringtail and nearly every Linux
+machine the tests were written on have 4-level paging (user space ends
+at 2^47: access_ok() and so the errno of a bad pointer depend on it),
+and a page-fault comparison should walk the same number of levels;
+ringtail.scratch (Linux ignores an unknown dotted word) tells the test
+programs that this machine is theirs to fill (rt_user.h scratch_machine()).
+busybox is in the initrd as on Ringtail's image (/bin/sh and its applets).
 
 Exit status (of `linux_vm.py run`): the program's own exit status, 128+N
 when signal N killed it, 124 when it ran past --timeout (QEMU is then
@@ -48,11 +55,12 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import qemu  # noqa: E402
 
 CACHE = os.environ.get("RINGTAIL_LINUX_CACHE") or os.path.join(ROOT, ".cache", "linux")
-APPEND = "console=ttyS0 quiet panic=-1 tsc=reliable"
+APPEND = "console=ttyS0 quiet panic=-1 tsc=reliable no5lvl ringtail.scratch"
 STARTED = b"linux-run: started "
 KTAP_START = b"KTAP version 1"
 POWER_OFF = b"linux_init: powering off"
 
+BUSYBOX = os.environ.get("BUSYBOX", "/bin/busybox")
 EXIT_BAD_INPUT = 2
 EXIT_NO_STATUS = 3
 EXIT_TIMEOUT = 124
@@ -123,7 +131,8 @@ def make_initramfs(out, mode, jobs, build):
         for _path, spec, args in jobs:
             f.write(" ".join(encode_word(w) for w in [spec] + list(args)) + "\n")
     argv = [sys.executable, os.path.join(ROOT, "scripts", "mkinitramfs.py"), "-o", out,
-            "--strip", "--file", init + ":/init:0755", "--file", jobs_file + ":/etc/linux-jobs:0644"]
+            "--strip", "--busybox", BUSYBOX, "--file", init + ":/init:0755",
+            "--file", jobs_file + ":/etc/linux-jobs:0644"]
     seen = set()
     for path, spec, _args in jobs:
         name = spec.split(":")[0]
@@ -147,12 +156,14 @@ class Result:
 
 def boot(jobs, mode="run", smp=1, mem="512M", kvm=False, timeout=0, boot_timeout=300,
          extra=None, echo=None, log=None, build=None, stdin=None, gdb_port=None,
-         on_start=None):
+         on_start=None, job_timeout=0):
     """Boot Linux with these jobs (see make_initramfs). echo: a binary
     stream that gets the console output as it comes; log: a file that gets
     all of it. timeout counts from the start of the programs (0: none),
     boot_timeout until then. on_start(proc) is called once the programs
-    have started (scripts/bench.py attaches gdb then). Returns a Result;
+    have started (scripts/bench.py attaches gdb then). job_timeout (mode
+    "run"): linux_init kills a program still running after that many
+    seconds of guest time and goes on with the next. Returns a Result;
     QEMU is always stopped (by its PID) before this returns."""
     build = build or os.path.join(ROOT, "build")
     kernel = kernel_image()
@@ -161,7 +172,7 @@ def boot(jobs, mode="run", smp=1, mem="512M", kvm=False, timeout=0, boot_timeout
     res = Result()
     with tempfile.TemporaryDirectory(prefix="ringtail-linux-") as tmp:
         initrd = os.path.join(tmp, "initrd.cpio")
-        make_initramfs(initrd, mode, jobs, build)
+        make_initramfs(initrd, mode if mode == "prog" else "run %d" % job_timeout, jobs, build)
         argv = qemu.build_argv(None, None, APPEND, smp=smp, mem=mem, kvm=kvm, serial="stdio",
                                extra=extra, gdb_port=gdb_port, linux=(kernel, initrd))
         t0 = time.monotonic()
@@ -172,6 +183,8 @@ def boot(jobs, mode="run", smp=1, mem="512M", kvm=False, timeout=0, boot_timeout
         marker = STARTED if mode == "prog" else KTAP_START
         seen = bytearray()
         started_at = None
+        if log:
+            os.makedirs(os.path.dirname(os.path.abspath(log)), exist_ok=True)
         logf = open(log, "wb") if log else None
         try:
             fd = proc.stdout.fileno()

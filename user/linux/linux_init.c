@@ -13,9 +13,11 @@
  *   prog  one program, its output as it comes; "linux-run: started NAME"
  *         before, "linux-run: NAME: exit status N" (or "killed by signal
  *         N (SIGxxx)") after: what linux_vm.py waits for and parses.
- *   run   Ringtail's run= format: KTAP, each program's output indented by
- *         four spaces, then "ok K NAME # exit status 0" or a "not ok" with
- *         the reason when the status is not the expected one.
+ *   run [SECONDS]  Ringtail's run= format: KTAP, each program's output
+ *         indented by four spaces, then "ok K NAME # exit status 0" or a
+ *         "not ok" with the reason when the status is not the expected
+ *         one; a program still running after SECONDS (guest time) is
+ *         killed with its process group and reported, and the next runs.
  * Each program gets what Ringtail gives it: argv[0] = NAME, environment
  * HOME=/ PATH=/bin TERM=linux, cwd /, and fds 0-2 on a terminal (a pty in
  * raw mode, 80x24, its output relayed to the console; its input comes from
@@ -251,8 +253,9 @@ static int reap(pid_t pid, int *status)
 	return -1;
 }
 
-/* Run one program on a fresh raw 80x24 pty; its wait status. */
-static int run_job(struct job *j, int indent, int forward_input)
+/* Run one program on a fresh raw 80x24 pty; its wait status (*killed
+ * set if it ran past `limit` seconds, 0 = no limit, and was killed). */
+static int run_job(struct job *j, int indent, int forward_input, int limit, int *killed)
 {
 	int master, slave;
 	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
@@ -289,7 +292,9 @@ static int run_job(struct job *j, int indent, int forward_input)
 		return 127 << 8;
 	}
 	int status = 0, exited = 0, bol = 1;
-	struct timespec gone = { 0, 0 };
+	struct timespec gone = { 0, 0 }, start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	*killed = 0;
 	char buf[4096];
 	for (;;) {
 		struct pollfd pf[2] = { { master, POLLIN, 0 }, { 0, POLLIN, 0 } };
@@ -307,6 +312,15 @@ static int run_job(struct job *j, int indent, int forward_input)
 				forward_input = 0;
 			else if (n <= 0)
 				forward_input = 0;
+		}
+		if (!exited && limit && !*killed) {
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec - start.tv_sec >= limit) {
+				kill(-pid, SIGKILL);    /* its session's process group */
+				kill(pid, SIGKILL);
+				*killed = 1;
+			}
 		}
 		if (!exited && reap(pid, &status) == 0) {
 			exited = 1;
@@ -340,22 +354,27 @@ static int run_job(struct job *j, int indent, int forward_input)
 int main(void)
 {
 	static struct job jobs[MAX_JOBS];
-	char mode[16], got[64], want[64];
+	char mode[32], got[64], want[64];
+	int killed;
 	setup();
 	int n = read_jobs(mode, sizeof(mode), jobs);
 	int prog = strcmp(mode, "prog") == 0;
+	int limit = strncmp(mode, "run ", 4) == 0 ? atoi(mode + 4) : 0;
 	if (n > 0 && prog) {
 		say("linux-run: started %s\n", jobs[0].argv[0]);
-		int st = run_job(&jobs[0], 0, 1);
+		int st = run_job(&jobs[0], 0, 1, 0, &killed);
 		describe(st, got, sizeof(got));
 		say("linux-run: %s: %s\n", jobs[0].argv[0], got);
 	} else if (n > 0) {
 		say("KTAP version 1\n1..%d\n", n);
 		for (int i = 0; i < n; i++) {
-			int st = run_job(&jobs[i], 4, 0);
+			int st = run_job(&jobs[i], 4, 0, limit, &killed);
 			describe(st, got, sizeof(got));
 			describe(jobs[i].want, want, sizeof(want));
-			if (st == jobs[i].want)
+			if (killed)
+				say("# %s: still running after %d s: killed\nnot ok %d %s # TIMEOUT\n",
+				    jobs[i].argv[0], limit, i + 1, jobs[i].argv[0]);
+			else if (st == jobs[i].want)
 				say("ok %d %s # %s\n", i + 1, jobs[i].argv[0], got);
 			else
 				say("# %s: %s, expected %s\nnot ok %d %s\n", jobs[i].argv[0], got,
