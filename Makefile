@@ -204,9 +204,12 @@ soak: all host-tests $(USER_PROGS)
 		--only "$(if $(TESTS),$(TESTS),$(SOAK_TESTS))" $(TEST_PLANS)
 
 # --- benchmarks (not tests: they measure, they do not pass or fail) --------
+# One table: Ringtail next to Linux (the image make deps fetched) in the same
+# QEMU, guest instructions under -icount, wall time, host-only cores
+# (scripts/bench.py). make test only checks that the programs run (bench-smoke).
 BENCH_HOST_TARGETS ?= bench-host bench-host-bpf
 .PHONY: bench
-bench: all
+bench: all $(BUILD)/user/linux_init
 	$(Q)$(PYTHON) scripts/bench.py $(BENCH_HOST_TARGETS)
 
 # --- setup -------------------------------------------------------------------
