@@ -167,6 +167,7 @@ def main(host_targets):
 
     accel, why = pick_accel()
     smp = int(os.environ.get("SMP", "2"))
+    load0 = os.getloadavg()[0]
     say("wall time: Ringtail under %s, %d CPUs (in-kernel benchmarks too)" % (accel.upper(), smp))
     rt_w, p, _ = ringtail(RINGTAIL_PROGS, "all", smp, accel == "kvm", None,
                           os.path.join(BUILD, "bench.log"))
@@ -176,11 +177,14 @@ def main(host_targets):
                     os.path.join(BUILD, "bench-linux.log"))
     problems += p
 
+    load = "host load average %.1f then %.1f on %d CPUs" % (load0, os.getloadavg()[0],
+                                                             os.cpu_count() or 0)
     table = bench_table.render(
         host, as_insns(rt_ic), as_insns(lx_ic), rt_w, lx_w,
         "guest instructions per operation: TCG -icount shift=0, 1 CPU, Ringtail vs %s, "
         "same binaries" % lxname,
-        "wall time under %s (%s), %d CPUs, Ringtail vs %s" % (accel.upper(), why, smp, lxname))
+        "wall time under %s (%s), %d CPUs, Ringtail vs %s; %s" % (
+            accel.upper(), why, smp, lxname, load))
     with open(os.path.join(BUILD, "bench.txt"), "w") as f:
         f.write(table + "\n")
     print(table, flush=True)
@@ -206,7 +210,7 @@ def smoke():
     size: they come from an emulator on a shared host. The in-kernel
     benchmarks are left out (each runs millions of records; the in-kernel
     tests cover the code they time)."""
-    log = os.path.join(BUILD, "test-logs", "bench-smoke.log")
+    log = os.path.join(BUILD, "test-logs", "bench-smoke.console.log")
     os.makedirs(os.path.dirname(log), exist_ok=True)
     got, problems, text = ringtail([p + ":--quick" for p in RINGTAIL_PROGS], "none",
                                    2, False, None, log)

@@ -33,6 +33,8 @@ USER_ROWS = [
     ("syscall_sampled_ns", "getppid with the sample and its share of the reading"),
     ("fault_ns", "first write to a fresh anonymous page, no event"),
     ("fault_sampled_ns", "the same fault with the page-faults sample"),
+    ("syscall_sampled_lost", "sys_enter records the kernel could not write (ring full)"),
+    ("clock_samples", "cpu-clock samples in the measured round (the divisor above)"),
 ]
 OUTPUT_ROW = ("output_64b_ns", "in-kernel perf output (begin, copy, end) of a 64-B "
               "record into a 64-page ring kept drained", "k")
@@ -111,22 +113,34 @@ NOTES = [
     "Instruction counts: QEMU TCG with -icount shift=0 advances guest time by 1 ns per "
     "guest instruction, so each program's clock_gettime difference is an instruction "
     "count; the same method on both kernels, deterministic apart from timer interrupts.",
+    "TCG counts each iteration of a rep-prefixed string instruction as one instruction (a "
+    "4 KiB rep stosb counts about 4100): both kernels' fault rows include about 4100 for "
+    "clearing the page; Linux 6.1's record copies (memcpy as rep movsb on this CPU model) "
+    "count about one per byte, Ringtail's (rep movsq) one per 8 bytes.",
+    "Wall time under an emulator weighs instructions unequally and follows the host's load "
+    "(printed in the section title): compare kernels by instructions.",
     "Note 1 (refused %): producers that do nothing but write offer far more records than "
     "one consumer can read as soon as the consumer shares its CPU with a producer (2 and 4 "
     "producers with 2 CPUs): the ring is full most of the time and most attempts are refused. "
     "A refused record is not lost unseen: bpf_ringbuf_output returns -EAGAIN to the writer "
     "and the ring counts it (Linux's bench_ringbufs reports the same as drops). With a CPU "
-    "of its own (1 producer) the consumer keeps up.",
+    "of its own (1 producer) the consumer keeps up while the host runs both virtual CPUs; on "
+    "a busy host it does not.",
     "Note 2 (full retries): the host SPSC producer retries a refused record until it fits; "
-    "every one of the 20 M records arrives (the consumer checks count and checksum). The "
-    "program prints this as rb_spsc_64_lost; it counts waits, not losses.",
+    "every one of the 20 M records arrives (the program checks count and checksum and fails "
+    "otherwise). The ring counts each refusal as lost and reports it in a PERF_RECORD_LOST "
+    "with its next record, as Linux does, because a kernel writer never retries; this "
+    "producer does. The program prints the figure as rb_spsc_64_lost: waits, not losses.",
 ]
+
+
+COUNTS = ("records", "samples")     # no ratio: a count, not a cost
 
 
 def fmt_value(v, unit):
     if v is None:
         return ""
-    if unit == "insns" or unit in ("records", "samples"):
+    if unit == "insns" or unit in COUNTS:
         return "%.0f" % v
     if unit == "ns":
         return "%.1f" % v
@@ -140,7 +154,7 @@ def _row(name, ring, linux, unit, what, na=None):
     else:
         lx = "n/a(%s)" % (na or "?")
     ratio = ""
-    if ring and linux and linux[0]:
+    if ring and linux and linux[0] and unit not in COUNTS:
         ratio = "%.2f" % (ring[0] / linux[0])
     return (name, r, lx, ratio, unit, what)
 
@@ -158,8 +172,8 @@ def relabel(figures):
 
 
 def build(sections):
-    """sections: list of (title, rows) where rows are tuples from _row or
-    None for a blank line. Returns the table text."""
+    """sections: list of (title, rows), rows as _row makes them. Returns
+    the table text."""
     out = []
     widths = [0] * 5
     for _t, rows in sections:
@@ -192,30 +206,28 @@ def render(host, rt_icount, lx_icount, rt_wall, lx_wall, icount_title, wall_titl
     used = set()
     sections = []
 
-    def user_rows(rt, lx, unit_of):
+    def user_rows(rt, lx):
         rows = []
         for key, what in USER_ROWS:
             used.add(key)
             a, b = rt.get(key), lx.get(key)
             if a is None and b is None:
                 continue
-            unit = unit_of(a or b)
+            unit = (a or b)[1]
             rows.append(_row(_name(key), a, b, unit, what))
         return rows
 
-    ic_rows = user_rows(rt_icount, lx_icount, lambda v: "insns")
+    ic_rows = user_rows(rt_icount, lx_icount)
     if OUTPUT_ROW[0] in rt_icount:
         ic_rows.append(_row(_name(OUTPUT_ROW[0]), rt_icount[OUTPUT_ROW[0]], None, "insns",
                             OUTPUT_ROW[1], OUTPUT_ROW[2]))
     sections.append((icount_title, ic_rows))
 
-    wall_rows = user_rows(rt_wall, lx_wall, lambda v: v[1])
+    wall_rows = user_rows(rt_wall, lx_wall)
     for key, what, na in WALL_KERNEL_ROWS:
         used.add(key)
         if key in rt_wall:
             wall_rows.append(_row(_name(key), rt_wall[key], None, rt_wall[key][1], what, na))
-    for key in ("syscall_sampled_lost", "clock_samples"):
-        used.add(key)
     sections.append((wall_title, wall_rows))
 
     host_rows = []
