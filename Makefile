@@ -82,7 +82,7 @@ TEST_PLANS :=
 
 MODULES := arch/x86_64 lib kernel kernel/include/uapi kernel/mm kernel/sched kernel/time kernel/proc \
            kernel/fs kernel/tty kernel/events kernel/bpf \
-           user/libbpf user/tests user/bin user/perf user/smp user/bpf tests
+           user/libbpf user/tests user/bin user/perf user/smp user/bpf user/linux tests
 include $(addsuffix /rules.mk,$(MODULES))
 include scripts/build.mk
 
@@ -176,6 +176,22 @@ gdb: $(BUILD)/kernel.elf
 	gdb -q -nx -x scripts/ringtail.gdb \
 		-ex 'target remote localhost:$(GDBPORT)' $(BUILD)/kernel.elf
 
+# --- Linux in the same QEMU ----------------------------------------------------
+# Debian's kernel image (make deps fetches it; never installed on the host)
+# boots with the flags of `make run`, runs PROG with ARGS and powers off
+# (scripts/linux_vm.py). TIMEOUT counts from the program's start (0 = the
+# default, 600 s); the script exits with the program's status.
+LINUX_CACHE ?= .cache/linux
+export RINGTAIL_LINUX_CACHE := $(abspath $(LINUX_CACHE))
+.PHONY: linux-image linux-run
+linux-image:
+	$(Q)scripts/get_linux.sh $(LINUX_CACHE)
+
+linux-run: $(BUILD)/user/linux_init $(if $(wildcard $(PROG)),$(PROG))
+	$(Q)$(if $(PROG),,echo "usage: make linux-run PROG=path [ARGS='...'] [SMP=N]"; exit 2;) \
+	$(PYTHON) scripts/linux_vm.py run "$(PROG)" --smp $(SMP) --mem $(MEM) \
+		$(if $(filter 1,$(KVM)),--kvm) $(if $(filter-out 0,$(TIMEOUT)),--timeout $(TIMEOUT))
+
 # --- tests -------------------------------------------------------------------
 host-tests: $(HOST_TEST_BINS)
 
@@ -193,9 +209,12 @@ soak: all host-tests $(USER_PROGS)
 		--only "$(if $(TESTS),$(TESTS),$(SOAK_TESTS))" $(TEST_PLANS)
 
 # --- benchmarks (not tests: they measure, they do not pass or fail) --------
+# One table: Ringtail next to Linux (the image make deps fetched) in the same
+# QEMU, guest instructions under -icount, wall time, host-only cores
+# (scripts/bench.py). make test only checks that the programs run (bench-smoke).
 BENCH_HOST_TARGETS ?= bench-host bench-host-bpf
 .PHONY: bench
-bench: all
+bench: all $(BUILD)/user/linux_init
 	$(Q)$(PYTHON) scripts/bench.py $(BENCH_HOST_TARGETS)
 
 # Where one sample's guest instructions go, per function (a QEMU TCG plugin;
@@ -216,7 +235,8 @@ deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	export DEBIAN_FRONTEND=noninteractive; \
 	$$SUDO apt-get update -q && \
-	$$SUDO apt-get install -y -q --no-install-recommends $(DEB_PACKAGES)
+	$$SUDO apt-get install -y -q --no-install-recommends $(DEB_PACKAGES) && \
+	scripts/get_linux.sh $(LINUX_CACHE)
 
 check-tools:
 	@for t in $(CC) $(NASM) grub-mkrescue grub-file xorriso qemu-system-x86_64 \

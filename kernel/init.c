@@ -10,6 +10,9 @@
  *   prog=NAME -- ARGS     run one program (make run PROG=...), power off with
  *                         success exactly when it exited 0; ARGS are
  *                         %-encoded words (scripts/qemu.py)
+ *   bench=SEL [benchprog=P1,P2:ARG,...]  in-kernel benchmarks, then
+ *                         benchmark programs (one optional argument each),
+ *                         "bench: NAME exit status N" after each (make bench)
  *   crashtest=KIND        crash on purpose
  * With none of these, /sbin/init becomes pid 1 (the shell); the machine
  * powers off when it exits. Programs are found in /bin unless the name
@@ -305,10 +308,18 @@ static void init_main(void *arg)
 				char *e = strchr(p, ',');
 				if (e)
 					*e = 0;
-				const char *argv[] = { p, NULL };
+				/* NAME or NAME:ARG (one argument, e.g. --quick) */
+				char *arg = strchr(p, ':'), why[48];
+				if (arg)
+					*arg++ = 0;
+				const char *argv[] = { p, arg, NULL };
 				int st;
-				if (run_program(p, argv, 0, &st))
+				if (run_program(p, argv, 0, &st)) {
 					printk("bench: cannot run %s\n", p);
+				} else {
+					describe_status(st, why, sizeof(why));
+					printk("bench: %s %s\n", p, why);
+				}
 				if (!e)
 					break;
 				p = e + 1;

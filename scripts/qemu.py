@@ -52,9 +52,12 @@ def smbios_escape(s):
 
 def build_argv(iso, elf, cmdline="", smp=1, mem="512M", kvm=False,
                gdb_port=None, halt=False, serial="stdio", modules=None,
-               extra=None, monitor=None):
+               extra=None, monitor=None, linux=None):
     """Return the QEMU argv. modules: list of (path, args) for -kernel boots;
-    monitor: a unix socket path for QEMU's human monitor (scripts/hangdump.py)."""
+    monitor: a unix socket path for QEMU's human monitor (scripts/hangdump.py);
+    linux: (bzImage, initrd) to boot a Linux kernel instead of Ringtail
+    (scripts/linux_vm.py) with cmdline as its command line: every other
+    flag stays the same, so both kernels run on the same virtual machine."""
     argv = ["qemu-system-x86_64", "-M", "pc", "-m", str(mem),
             "-smp", str(smp), "-nodefaults", "-no-reboot",
             "-display", "none", "-monitor",
@@ -65,8 +68,13 @@ def build_argv(iso, elf, cmdline="", smp=1, mem="512M", kvm=False,
         # arch-capabilities off: QEMU 7.2 under this nested KVM cannot set
         # MSR 0x10a and aborts otherwise.
         argv += ["-accel", "kvm", "-cpu", "host,-arch-capabilities",
-                 "-bios", QBOOT,
-                 "-kernel", elf, "-append", cmdline]
+                 "-bios", QBOOT]
+    else:
+        argv += ["-accel", "tcg", "-cpu", "max"]
+    if linux:
+        argv += ["-kernel", linux[0], "-initrd", linux[1], "-append", cmdline]
+    elif kvm:
+        argv += ["-kernel", elf, "-append", cmdline]
         if modules:
             # QEMU splits -initrd on ',' : each item is "path args".
             items = []
@@ -75,8 +83,7 @@ def build_argv(iso, elf, cmdline="", smp=1, mem="512M", kvm=False,
                 items.append(item.replace(",", ",,"))
             argv += ["-initrd", ",".join(items)]
     else:
-        argv += ["-accel", "tcg", "-cpu", "max", "-cdrom", iso,
-                 "-boot", "d"]
+        argv += ["-cdrom", iso, "-boot", "d"]
         if cmdline:
             argv += ["-smbios", "type=1,serial=" + smbios_escape(cmdline)]
     if isinstance(gdb_port, str):       # a unix socket (scripts/hangdump.py)

@@ -7,6 +7,10 @@
  *                     that only hold on Ringtail, e.g. the exact 80x24
  *                     console, are strict there and relaxed on a Linux
  *                     host; the printed output is the same either way).
+ *  scratch_machine()  1 on Ringtail, and on the throwaway Linux VM of
+ *                     scripts/linux_vm.py (its kernel command line says
+ *                     "ringtail.scratch"): a machine whose memory and /tmp
+ *                     a test may fill; 0 on a developer's own Linux.
  *  FAULT_TRY(stmt)    runs stmt with SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP
  *                     caught; returns the signal (0 if none) and leaves the
  *                     siginfo in fault_info. Needs fault_catch_install().
@@ -52,6 +56,22 @@ static inline int on_ringtail(void)
 		if (RSYS(SYS_uname, &u) == 0)
 			n = strlen(u.release);
 		cached = n >= 9 && !strcmp(u.release + n - 9, "-ringtail");
+	}
+	return cached;
+}
+
+static inline int scratch_machine(void)
+{
+	static int cached = -1;
+	if (cached < 0) {
+		char buf[1024];
+		long fd = RSYS(SYS_open, "/proc/cmdline", 0 /* O_RDONLY */), n = 0;
+		if (fd >= 0) {
+			n = RSYS(SYS_read, fd, buf, sizeof(buf) - 1);
+			RSYS(SYS_close, fd);
+		}
+		buf[n > 0 ? n : 0] = 0;
+		cached = on_ringtail() || strstr(buf, "ringtail.scratch") != NULL;
 	}
 	return cached;
 }

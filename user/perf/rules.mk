@@ -12,7 +12,7 @@ USER_GROUPS += perf
 perf_DIR := user/perf
 perf_PROGS := test_perf_open test_perf_count test_perf_sample test_perf_tp \
               test_perf_ring test_perf_mmap test_perf_poll test_perf_nmi \
-              perf_exit_mapped fuzz_perf perf_demo bench_syscall test_perf_sysctl \
+              perf_exit_mapped fuzz_perf perf_demo bench_syscall bench_events test_perf_sysctl \
               test_perf_sideband test_perf_refresh test_perf_group test_perf_regs \
               test_perf_filter
 perf_CFLAGS := $(PERF_TEST_CFLAGS)

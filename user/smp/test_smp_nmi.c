@@ -113,7 +113,7 @@ static void t_nmi_stress_exact_accounting(void)
 	memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
 	a.type = PERF_TYPE_TRACEPOINT;
-	a.config = RT_TP_SYS_ENTER_GETPGID;
+	a.config = (u64)tp_sys_enter("getpgid");   /* tracefs: Linux ids differ */
 	a.sample_period = 1;
 	a.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_RAW;
 	a.read_format = PERF_FORMAT_ID | PERF_FORMAT_LOST;

@@ -39,7 +39,7 @@ static void t_one_buffer_per_cpu(void)
 		memset(&a, 0, sizeof(a));
 		a.size = sizeof(a);
 		a.type = PERF_TYPE_TRACEPOINT;
-		a.config = RT_TP_SYS_ENTER_GETPPID;
+		a.config = (u64)tp_sys_enter("getppid");   /* tracefs: Linux ids differ */
 		a.sample_period = 1;
 		a.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_CPU | PERF_SAMPLE_ID;
 		fd[c] = perf_open(&a, -1, c, -1, 0);

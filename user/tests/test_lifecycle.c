@@ -145,7 +145,7 @@ static int hog_then_fork(void)
 
 static void t_fork_out_of_memory(void)
 {
-	if (!on_ringtail()) {
+	if (!scratch_machine()) {
 		KTAP_SKIP("would fill the host's memory");
 		return;
 	}
