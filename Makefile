@@ -195,7 +195,7 @@ linux-run: $(BUILD)/user/linux_init $(if $(wildcard $(PROG)),$(PROG))
 # --- tests -------------------------------------------------------------------
 host-tests: $(HOST_TEST_BINS)
 
-test: all host-tests $(USER_PROGS)
+test: all host-tests $(USER_PROGS) $(BUILD)/host/insnprof.so
 	$(Q)$(PYTHON) tests/harness/run_tests.py --jobs $(JOBS) --build $(BUILD) \
 		$(if $(TESTS),--only "$(TESTS)") $(TEST_PLANS)
 
@@ -214,14 +214,15 @@ soak: all host-tests $(USER_PROGS)
 # (scripts/bench.py). make test only checks that the programs run (bench-smoke).
 BENCH_HOST_TARGETS ?= bench-host bench-host-bpf
 .PHONY: bench
-bench: all $(BUILD)/user/linux_init
+bench: all $(BUILD)/user/linux_init $(BUILD)/host/insnprof.so
 	$(Q)$(PYTHON) scripts/bench.py $(BENCH_HOST_TARGETS)
 
 # Where one sample's guest instructions go, per function (a QEMU TCG plugin;
 # scripts/insnprof.py). make bench prints it too.
 $(BUILD)/host/insnprof.so: scripts/insnprof.c
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) -shared -fPIC -O2 -Wall -Wextra -o $@ $<
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) -shared -fPIC -O2 -Wall -Wextra -o $@ $<
 .PHONY: bench-profile
 bench-profile: all $(BUILD)/host/insnprof.so
 	$(Q)$(PYTHON) scripts/insnprof.py

@@ -185,6 +185,16 @@ def main(host_targets):
         "same binaries" % lxname,
         "wall time under %s (%s), %d CPUs, Ringtail vs %s; %s" % (
             accel.upper(), why, smp, lxname, load))
+    say("where one sample's instructions go: Ringtail, TCG -icount with scripts/insnprof.c")
+    try:
+        import insnprof
+        rows, total, samples = insnprof.breakdown()
+        table += ("\n\n-- one sampled getppid on Ringtail, guest instructions per sample by "
+                  "function (TCG -icount, insnprof plugin; %d samples, total %.0f; [u] is the "
+                  "reader in the benchmark itself)\n" % (samples, total))
+        table += "\n".join("%10.1f  %s" % (v, name) for name, v in rows)
+    except Exception as e:  # noqa: BLE001 - a missing profile must not hide the table
+        problems.append("per-function profile: %s" % e)
     with open(os.path.join(BUILD, "bench.txt"), "w") as f:
         f.write(table + "\n")
     print(table, flush=True)
@@ -197,6 +207,7 @@ def main(host_targets):
 # Every figure the quick runs must print (make test: bench-smoke).
 SMOKE_FIGURES = [
     "syscall_ns", "syscall_sampled_ns", "syscall_sample_cost_ns", "syscall_sampled_lost",
+    "syscall_samples",
     "fault_ns", "fault_sampled_ns", "fault_sample_cost_ns", "clock_sample_cost_ns",
     "clock_samples",
 ] + ["%s_%s" % (r, f) for r in ("rb_1p", "rb_2p", "rb_4p", "pb_1p", "rb_1p_sampled")

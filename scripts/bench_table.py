@@ -34,6 +34,7 @@ USER_ROWS = [
     ("fault_ns", "first write to a fresh anonymous page, no event"),
     ("fault_sampled_ns", "the same fault with the page-faults sample"),
     ("syscall_sampled_lost", "sys_enter records the kernel could not write (ring full)"),
+    ("syscall_samples", "sys_enter samples read back in the sampled run (all rounds)"),
     ("clock_samples", "cpu-clock samples in the measured round (the divisor above)"),
 ]
 OUTPUT_ROW = ("output_64b_ns", "in-kernel perf output (begin, copy, end) of a 64-B "

@@ -10,10 +10,12 @@
  *                                         adds to a call (its record, the
  *                                         drain's share of reading it)
  *     bench syscall_sampled_lost <n> records
+ *     bench syscall_samples <n> records    samples read, all rounds
  *
  * Each figure is the best of 5 rounds of 100 000 calls (the fastest round
  * is the least disturbed one); --quick: one round of 1000 (make test checks
- * that the output parses). Run by make bench on Ringtail and on Linux in
+ * that the output parses); --only bare|sampled: that half alone (for
+ * scripts/insnprof.py, which subtracts a profile of each). Run by make bench on Ringtail and on Linux in
  * the same QEMU (scripts/bench.py), where under -icount shift=0 every ns is
  * one guest instruction. By hand: `make run PROG=build/user/bench_syscall`
  * or `make linux-run PROG=build/user/bench_syscall`.
@@ -65,11 +67,21 @@ int main(int argc, char **argv)
 	struct ring r;
 	u64 v[3] = { 0 };
 
-	if (argc > 1 && !strcmp(argv[1], "--quick"))
-		calls = 1000, rounds = 1;
+	const char *only = "";
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick"))
+			calls = 1000, rounds = 1;
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
+	}
 	round_ns(NULL);                                   /* warm up */
-	double bare = best_ns(NULL);
-	printf("bench syscall_ns %.1f ns\n", bare);
+	double bare = 0;
+	if (strcmp(only, "sampled")) {
+		bare = best_ns(NULL);
+		printf("bench syscall_ns %.1f ns\n", bare);
+	}
+	if (!strcmp(only, "bare"))
+		return 0;
 	if (tp_unavailable()) {
 		printf("bench_syscall: no sampled figure: %s\n", tp_unavailable());
 		return 0;
@@ -90,7 +102,9 @@ int main(int argc, char **argv)
 	ring_pass(&r, count, NULL);
 	perf_read(fd, v, 2);
 	printf("bench syscall_sampled_ns %.1f ns\n", ns);
-	printf("bench syscall_sample_cost_ns %.1f ns\n", ns - bare);
+	if (!*only)
+		printf("bench syscall_sample_cost_ns %.1f ns\n", ns - bare);
+	printf("bench syscall_samples %llu records\n", (unsigned long long)samples);
 	printf("bench syscall_sampled_lost %llu records\n", (unsigned long long)v[1]);
 	/* Every call was sampled (plus the drains' and ioctl's own syscalls). */
 	if (samples < (u64)calls * rounds || other) {
