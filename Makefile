@@ -50,7 +50,7 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
            -MMD -MP $(KERNEL_INCLUDES) $(EXTRA_KCFLAGS)
 KASFLAGS := -f elf64 -Iarch/x86_64/
 KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
-            --no-warn-rwx-segments --build-id=none \
+            --no-warn-rwx-segments --build-id=sha1 \
             -T arch/x86_64/kernel.ld
 
 # --- host flags (unit tests, tools) ----------------------------------------
