@@ -82,7 +82,7 @@ TEST_PLANS :=
 
 MODULES := arch/x86_64 lib kernel kernel/include/uapi kernel/mm kernel/sched kernel/time kernel/proc \
            kernel/fs kernel/tty kernel/events kernel/bpf \
-           user/libbpf user/tests user/bin user/perf user/smp user/bpf tests
+           user/libbpf user/tests user/bin user/perf user/smp user/bpf user/rtperf tests
 include $(addsuffix /rules.mk,$(MODULES))
 include scripts/build.mk
 
