@@ -174,7 +174,7 @@ gdb: $(BUILD)/kernel.elf
 # --- tests -------------------------------------------------------------------
 host-tests: $(HOST_TEST_BINS)
 
-test: all host-tests $(USER_PROGS)
+test: all host-tests $(USER_PROGS) $(FLAMEGRAPH_TEMPLATE)
 	$(Q)$(PYTHON) tests/harness/run_tests.py --jobs $(JOBS) --build $(BUILD) \
 		$(if $(TESTS),--only "$(TESTS)") $(TEST_PLANS)
 
@@ -187,6 +187,30 @@ soak: all host-tests $(USER_PROGS)
 	$(Q)$(PYTHON) tests/harness/run_tests.py --jobs $(JOBS) --build $(BUILD) --repeat $(N) \
 		--only "$(if $(TESTS),$(TESTS),$(SOAK_TESTS))" $(TEST_PLANS)
 
+# --- profiling: rtperf records in the guest, Linux's perf reads on the host --
+# make record [CMD='prog args'] [RECORD_OPTS='-g -e ...']: build/perf.data
+# (out of the guest through /dev/ttyS1, length and sha256 checked);
+# make report: the host's perf report; make flamegraph: build/flamegraph.html
+# (Linux's flamegraph.py with d3-flame-graph's template, from npm: versions
+# pinned in scripts/flamegraph/package-lock.json, installed into build/).
+CMD ?=
+RECORD_OPTS ?= -g
+export CMD
+FLAMEGRAPH_TEMPLATE := $(BUILD)/flamegraph/node_modules/d3-flame-graph/dist/templates/d3-flamegraph-base.html
+RTPERF_HOST := BUILD=$(BUILD) $(PYTHON) scripts/rtperf_host.py
+.PHONY: record report flamegraph
+record: all
+	$(Q)$(RTPERF_HOST) record --smp $(SMP) --mem $(MEM) --opts="$(RECORD_OPTS)"
+report:
+	$(Q)$(RTPERF_HOST) perf report --stdio
+flamegraph: $(FLAMEGRAPH_TEMPLATE)
+	$(Q)$(RTPERF_HOST) flamegraph
+$(FLAMEGRAPH_TEMPLATE): scripts/flamegraph/package.json scripts/flamegraph/package-lock.json
+	@mkdir -p $(BUILD)/flamegraph
+	$(Q)cp scripts/flamegraph/package.json scripts/flamegraph/package-lock.json $(BUILD)/flamegraph/
+	$(Q)cd $(BUILD)/flamegraph && npm ci --no-audit --no-fund --loglevel=error
+	$(Q)touch $@
+
 # --- benchmarks (not tests: they measure, they do not pass or fail) --------
 BENCH_HOST_TARGETS ?= bench-host bench-host-bpf
 .PHONY: bench
@@ -196,7 +220,8 @@ bench: all
 # --- setup -------------------------------------------------------------------
 DEB_PACKAGES := gcc gcc-x86-64-linux-gnu binutils-x86-64-linux-gnu make nasm \
                 grub-pc-bin grub-common xorriso mtools qemu-system-x86 gdb \
-                musl-tools python3 spin linux-libc-dev busybox-static cpio
+                musl-tools python3 spin linux-libc-dev busybox-static cpio \
+                linux-perf npm chromium tesseract-ocr tesseract-ocr-eng
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Host side of Ringtail's profiling: record in the guest, read with Linux's perf.
 
-    rtperf_host.py record [--cmd CMD] [--opts OPTS] [--out FILE] [--log FILE]
+    rtperf_host.py record [--cmd CMD] [--opts OPTS] [--pipe] [--out FILE] [--log FILE]
                           [--smp N] [--mem SIZE] [--timeout S]
         boots the ISO, runs `rtperf record OPTS -o /tmp/perf.data -- CMD` and
         `rtsend /tmp/perf.data` in the guest, and takes the file out of the
@@ -31,7 +31,7 @@ import perf_xfer    # noqa: E402
 BUILD = os.environ.get("BUILD", "build")
 DEFAULT_CMD = "perf_demo --work 1000"
 GUEST_FILE = "/tmp/perf.data"
-TEMPLATE = "node_modules/d3-flame-graph/dist/templates/d3-flamegraph-base.html"
+TEMPLATE = "flamegraph/node_modules/d3-flame-graph/dist/templates/d3-flamegraph-base.html"
 
 
 def build_path(*p):
@@ -44,7 +44,12 @@ def record(a):
     for stale in (out, capture):
         if os.path.lexists(stale):
             os.unlink(stale)
-    guest = "rtperf record %s -o %s -- %s && rtsend %s" % (a.opts, GUEST_FILE, a.cmd, GUEST_FILE)
+    if a.pipe:      # perf.data in pipe mode: a stream on standard output
+        guest = "rtperf record %s -o - -- %s > %s && rtsend %s" % (a.opts, a.cmd, GUEST_FILE,
+                                                                  GUEST_FILE)
+    else:
+        guest = "rtperf record %s -o %s -- %s && rtsend %s" % (a.opts, GUEST_FILE, a.cmd,
+                                                              GUEST_FILE)
     argv = [sys.executable, os.path.join(ROOT, "scripts", "qemu.py"),
             "--iso", build_path("ringtail.iso"), "--elf", build_path("kernel.elf"),
             "--smp", str(a.smp), "--mem", a.mem, "--timeout", str(a.timeout),
@@ -71,7 +76,9 @@ def record(a):
         return 1
     os.unlink(capture)
     print("rtperf_host: %s: %d bytes out of the guest, length and sha256 checked" % (a.out, n))
-    print("next: make report, make flamegraph, or  (cd %s && %s)" % (BUILD, " ".join(perf_argv("script"))))
+    symfs()
+    print("next: make report, make flamegraph, or  (cd %s && %s)"
+          % (os.path.relpath(perf_dir(out)), " ".join(perf_argv("script", out))))
     return 0
 
 
@@ -94,20 +101,39 @@ def symfs():
     return root
 
 
+def perf_dir(data):
+    """perf runs in the recording's directory, where --symfs symfs and
+    --vmlinux kernel.elf resolve (perf looks for the vmlinux both there and
+    under the symfs): links to build/'s outside build/."""
+    d = os.path.dirname(os.path.abspath(data))
+    for name in ("symfs", "kernel.elf"):
+        p = os.path.join(d, name)
+        if not os.path.exists(p):
+            if os.path.lexists(p):
+                os.unlink(p)
+            os.symlink(build_path(name), p)
+    return d
+
+
 def perf_argv(tool, data=None):
-    """perf TOOL with Ringtail's symbols, to run in build/ (cwd): perf looks
-    for --vmlinux both there and under --symfs, so both hold kernel.elf."""
+    """perf TOOL -i FILE with Ringtail's symbols, to run in perf_dir(FILE)."""
     data = os.path.abspath(data or build_path("perf.data"))
-    rel = os.path.relpath(data, build_path())
-    return ["perf", tool, "-i", rel, "--symfs", "symfs", "--vmlinux", "kernel.elf"]
+    return ["perf", tool, "-i", os.path.basename(data), "--symfs", "symfs",
+            "--vmlinux", "kernel.elf"]
 
 
 def run_perf(a):
     symfs()
-    argv = perf_argv(a.tool, a.input) + a.args
-    print("rtperf_host: (cd %s && %s)" % (BUILD, " ".join(shlex.quote(w) for w in argv)),
+    data = a.input or build_path("perf.data")
+    if not os.path.isfile(data):
+        print("rtperf_host: no %s: record one first (make record)" % os.path.relpath(data),
+              file=sys.stderr)
+        return 1
+    d = perf_dir(data)
+    argv = perf_argv(a.tool, data) + a.args
+    print("rtperf_host: (cd %s && %s)" % (os.path.relpath(d), " ".join(shlex.quote(w) for w in argv)),
           file=sys.stderr, flush=True)
-    return subprocess.call(argv, cwd=build_path())
+    return subprocess.call(argv, cwd=d)
 
 
 def flamegraph(a):
@@ -122,9 +148,15 @@ def flamegraph(a):
               % template, file=sys.stderr)
         return 1
     data = os.path.abspath(a.input or build_path("perf.data"))
-    if os.path.dirname(data) != build_path():
-        print("rtperf_host: the recording must be %s" % build_path("perf.data"), file=sys.stderr)
+    if not os.path.isfile(data):
+        print("rtperf_host: no %s: record one first (make record)" % os.path.relpath(data),
+              file=sys.stderr)
         return 1
+    if os.path.basename(data) != "perf.data":
+        print("rtperf_host: flamegraph.py reads ./perf.data: name the recording so",
+              file=sys.stderr)
+        return 1
+    d = perf_dir(data)
     out = os.path.abspath(a.out)
     exec_path = subprocess.run(["perf", "--exec-path"], stdout=subprocess.PIPE,
                                universal_newlines=True).stdout.strip()
@@ -132,9 +164,9 @@ def flamegraph(a):
     # `perf script report flamegraph` would run flamegraph.py without our
     # --symfs/--vmlinux: call the same script through -s instead.
     argv = perf_argv("script", data) + ["-s", script, "--", "--template", template, "-o", out]
-    print("rtperf_host: (cd %s && %s)" % (BUILD, " ".join(shlex.quote(w) for w in argv)),
+    print("rtperf_host: (cd %s && %s)" % (os.path.relpath(d), " ".join(shlex.quote(w) for w in argv)),
           file=sys.stderr, flush=True)
-    rc = subprocess.call(argv, cwd=build_path())
+    rc = subprocess.call(argv, cwd=d)
     if rc == 0:
         print("rtperf_host: open %s in a browser" % os.path.relpath(out, ROOT))
     return rc
@@ -146,6 +178,7 @@ def main():
     r = sub.add_parser("record")
     r.add_argument("--cmd", default=os.environ.get("CMD") or DEFAULT_CMD)
     r.add_argument("--opts", default="-g")
+    r.add_argument("--pipe", action="store_true", help="record with -o - (pipe mode)")
     r.add_argument("--out", default=build_path("perf.data"))
     r.add_argument("--log", default=build_path("record.log"))
     r.add_argument("--smp", type=int, default=1)

@@ -17,3 +17,4 @@ rtperf_COMMON := $(RTPERF_SRCS)
 rtperf_DEPS := $(RTPERF_DEPS)
 # rtsend: copies a file out through /dev/ttyS1 (make record), a busybox script.
 IMAGE_PROGS += user/rtperf/rtsend
+TEST_PLANS += user/rtperf/rtperf.plan
