@@ -28,15 +28,21 @@ class XferError(Exception):
 
 
 def decode(capture):
-    """Return (name, data) of the last complete transfer in capture (bytes);
-    raise XferError saying what is wrong."""
-    start = capture.rfind(MAGIC)
-    if start < 0:
+    """Return (name, data) of the transfer in capture (bytes; a capture holds
+    one, with whatever came before it); raise XferError saying what is
+    wrong. The first well-formed header starts the frame, so bytes inside
+    the file that look like a header do not matter."""
+    start, m = capture.find(MAGIC), None
+    while start >= 0 and not m:
+        m = HEADER.match(capture, start)
+        if not m:
+            start = capture.find(MAGIC, start + 1)
+    if not m:
+        if MAGIC in capture:
+            bad = capture.find(MAGIC)
+            raise XferError("damaged transfer header: %r" % capture[bad:bad + 100])
         raise XferError("no transfer in the capture (the guest did not run rtsend, "
                         "or nothing reached the second serial port)")
-    m = HEADER.match(capture, start)
-    if not m:
-        raise XferError("damaged transfer header: %r" % capture[start:start + 100])
     name, length, digest = m.group(1).decode(), int(m.group(2)), m.group(3).decode()
     body = m.end()
     data = capture[body:body + length]
