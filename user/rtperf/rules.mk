@@ -18,3 +18,12 @@ rtperf_DEPS := $(RTPERF_DEPS)
 # rtsend: copies a file out through /dev/ttyS1 (make record), a busybox script.
 IMAGE_PROGS += user/rtperf/rtsend
 TEST_PLANS += user/rtperf/rtperf.plan
+
+# test_rtperf: rtperf in the guest (rtperf.plan), checked against the raw
+# records with the perf.data reader.
+USER_GROUPS += rtperftest
+rtperftest_DIR := user/rtperf
+rtperftest_PROGS := test_rtperf
+rtperftest_CFLAGS := $(RTPERF_CFLAGS)
+rtperftest_COMMON := user/lib/perf_data_read.c
+rtperftest_DEPS := $(RTPERF_DEPS) user/lib/ktap.h
