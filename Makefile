@@ -174,7 +174,7 @@ gdb: $(BUILD)/kernel.elf
 # --- tests -------------------------------------------------------------------
 host-tests: $(HOST_TEST_BINS)
 
-test: all host-tests $(USER_PROGS) $(FLAMEGRAPH_TEMPLATE)
+test: all host-tests $(USER_PROGS)
 	$(Q)$(PYTHON) tests/harness/run_tests.py --jobs $(JOBS) --build $(BUILD) \
 		$(if $(TESTS),--only "$(TESTS)") $(TEST_PLANS)
 
@@ -191,25 +191,21 @@ soak: all host-tests $(USER_PROGS)
 # make record [CMD='prog args'] [RECORD_OPTS='-g -e ...']: build/perf.data
 # (out of the guest through /dev/ttyS1, length and sha256 checked);
 # make report: the host's perf report; make flamegraph: build/flamegraph.html
-# (Linux's flamegraph.py with d3-flame-graph's template, from npm: versions
-# pinned in scripts/flamegraph/package-lock.json, installed into build/).
+# (Linux's flamegraph.py with d3-flame-graph's HTML template from npm, the
+# version pinned in scripts/flamegraph/package-lock.json; `make deps`
+# installs it into scripts/flamegraph/node_modules).
 CMD ?=
 RECORD_OPTS ?= -g
 export CMD
-FLAMEGRAPH_TEMPLATE := $(BUILD)/flamegraph/node_modules/d3-flame-graph/dist/templates/d3-flamegraph-base.html
+FLAMEGRAPH_DIR := scripts/flamegraph
 RTPERF_HOST := BUILD=$(BUILD) $(PYTHON) scripts/rtperf_host.py
 .PHONY: record report flamegraph
 record: all
 	$(Q)$(RTPERF_HOST) record --smp $(SMP) --mem $(MEM) --opts="$(RECORD_OPTS)"
 report:
 	$(Q)$(RTPERF_HOST) perf report --stdio
-flamegraph: $(FLAMEGRAPH_TEMPLATE)
+flamegraph:
 	$(Q)$(RTPERF_HOST) flamegraph
-$(FLAMEGRAPH_TEMPLATE): scripts/flamegraph/package.json scripts/flamegraph/package-lock.json
-	@mkdir -p $(BUILD)/flamegraph
-	$(Q)cp scripts/flamegraph/package.json scripts/flamegraph/package-lock.json $(BUILD)/flamegraph/
-	$(Q)cd $(BUILD)/flamegraph && npm ci --no-audit --no-fund --loglevel=error
-	$(Q)touch $@
 
 # --- benchmarks (not tests: they measure, they do not pass or fail) --------
 BENCH_HOST_TARGETS ?= bench-host bench-host-bpf
@@ -221,13 +217,21 @@ bench: all
 DEB_PACKAGES := gcc gcc-x86-64-linux-gnu binutils-x86-64-linux-gnu make nasm \
                 grub-pc-bin grub-common xorriso mtools qemu-system-x86 gdb \
                 musl-tools python3 spin linux-libc-dev busybox-static cpio \
-                linux-perf npm chromium tesseract-ocr tesseract-ocr-eng
+                linux-perf npm chromium fonts-dejavu-core tesseract-ocr tesseract-ocr-eng
 
+# npm: Debian's, unless an npm is already there (Node.js from NodeSource
+# bundles its own, which conflicts with Debian's package).
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	export DEBIAN_FRONTEND=noninteractive; \
+	pkgs="$(DEB_PACKAGES)"; \
+	if command -v npm >/dev/null; then pkgs="$(filter-out npm,$(DEB_PACKAGES))"; fi; \
 	$$SUDO apt-get update -q && \
-	$$SUDO apt-get install -y -q --no-install-recommends $(DEB_PACKAGES)
+	$$SUDO apt-get install -y -q --no-install-recommends $$pkgs
+	@# d3-flame-graph for make flamegraph, exactly as package-lock.json pins
+	@# it (integrity-checked); from npm's cache when it is there.
+	$(Q)cd $(FLAMEGRAPH_DIR) && npm ci --prefer-offline --no-audit --no-fund --loglevel=error || \
+	{ echo "make deps: npm could not install d3-flame-graph (pinned in $(FLAMEGRAPH_DIR)/package-lock.json; offline?): make flamegraph and the flame-graph test need it" >&2; exit 1; }
 
 check-tools:
 	@for t in $(CC) $(NASM) grub-mkrescue grub-file xorriso qemu-system-x86_64 \

@@ -14,12 +14,14 @@
         --vmlinux that name Ringtail's binaries (TOOL: report, script, ...).
     rtperf_host.py flamegraph [--out FILE]
         perf script's flame-graph report (Linux's flamegraph.py) with
-        d3-flame-graph's template from npm (make flamegraph installs it).
+        d3-flame-graph's template from npm (`make deps` installs it into
+        scripts/flamegraph/node_modules, the version package-lock.json pins).
 """
 import argparse
 import glob
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 
@@ -31,7 +33,8 @@ import perf_xfer    # noqa: E402
 BUILD = os.environ.get("BUILD", "build")
 DEFAULT_CMD = "perf_demo --work 1000"
 GUEST_FILE = "/tmp/perf.data"
-TEMPLATE = "flamegraph/node_modules/d3-flame-graph/dist/templates/d3-flamegraph-base.html"
+TEMPLATE = os.path.join(ROOT, "scripts", "flamegraph", "node_modules", "d3-flame-graph", "dist",
+                        "templates", "d3-flamegraph-base.html")
 
 
 def build_path(*p):
@@ -122,7 +125,18 @@ def perf_argv(tool, data=None):
             "--vmlinux", "kernel.elf"]
 
 
+def have_perf():
+    """The host's perf (Debian's linux-perf), or a clear error."""
+    if shutil.which("perf"):
+        return True
+    print("rtperf_host: the host has no perf: `make deps` installs Debian's linux-perf",
+          file=sys.stderr)
+    return False
+
+
 def run_perf(a):
+    if not have_perf():
+        return 1
     symfs()
     data = a.input or build_path("perf.data")
     if not os.path.isfile(data):
@@ -141,11 +155,13 @@ def flamegraph(a):
     report flamegraph` runs, over perf script's samples) with d3-flame-graph's HTML
     template. flamegraph.py reads the header with `perf report
     --header-only` from ./perf.data, so it runs beside the recording."""
+    if not have_perf():
+        return 1
     symfs()
-    template = build_path(TEMPLATE)
+    template = TEMPLATE
     if not os.path.isfile(template):
-        print("rtperf_host: %s is missing (make flamegraph installs d3-flame-graph with npm)"
-              % template, file=sys.stderr)
+        print("rtperf_host: %s is missing: `make deps` installs d3-flame-graph with npm"
+              % os.path.relpath(template, ROOT), file=sys.stderr)
         return 1
     data = os.path.abspath(a.input or build_path("perf.data"))
     if not os.path.isfile(data):

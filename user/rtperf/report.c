@@ -174,8 +174,16 @@ int cmd_report(int argc, char **argv)
 			continue;
 		else if (!strcmp(argv[i], "--header"))
 			o.header = true;
-		else if (!strcmp(argv[i], "--top") && i + 1 < argc)
-			o.top = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--top") && i + 1 < argc) {
+			char *end;
+			long v = strtol(argv[++i], &end, 10);
+			if (*end || end == argv[i] || v < 1 || v > 1000000) {
+				fprintf(stderr, "rtperf report: --top needs a count of rows, not '%s'\n",
+					argv[i]);
+				return 2;
+			}
+			o.top = (int)v;
+		}
 		else {
 			fprintf(stderr, "rtperf report: unknown option '%s'\n", argv[i]);
 			return 2;

@@ -1,8 +1,9 @@
 /* rtperf.h - what rtperf's files share. rtperf is a small perf(1):
  *
- *   rtperf record [-e EV[,EV...]] [-c N | -F HZ] [-g] [-a | -C CPU] [-o FILE] [--] CMD...
+ *   rtperf record [-e EV[,EV...]] [-c N | -F HZ] [-g] [-a | -C CPU] [-m PAGES]
+ *                 [-o FILE|-] [--] CMD...
  *   rtperf stat [-e EV[,EV...]] [-a | -C CPU] [-v] [--] CMD...
- *   rtperf report [-i FILE] [--stdio] [-n] [-g] [--sort KEYS]
+ *   rtperf report [-i FILE|-] [--stdio] [-n] [-g | --no-call-graph] [--top N] [--header]
  *
  * record writes a Linux perf.data (user/lib/perf_data.c) that Linux's own
  * perf report, perf script and flame-graph tools read. Files:

@@ -479,6 +479,10 @@ static void t_report_bad_file(void)
 	close(fd);
 	EXPECT_EQ(RUN("report", "-i", "/tmp/not-perf.data"), 1);
 	EXPECT_TRUE(strstr(err_buf, "not a perf.data file") != NULL);
+	EXPECT_EQ(RUN("report", "--top", "ten", "-i", "/tmp/not-perf.data"), 2);
+	EXPECT_TRUE(strstr(err_buf, "--top needs a count") != NULL);
+	EXPECT_EQ(RUN("report", "--bogus"), 2);
+	EXPECT_TRUE(strstr(err_buf, "unknown option '--bogus'") != NULL);
 	/* A copy cut in the middle of its data. */
 	EXPECT_EQ(RUN("record", "-o", OUT, "--", WORK, "100"), 0);
 	size_t len;

@@ -27,8 +27,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
 WORK = os.path.join(BUILD, "rtperf-test")
 HOST = [sys.executable, "-B", os.path.join(ROOT, "scripts", "rtperf_host.py")]
-TEMPLATE = os.path.join(BUILD, "flamegraph", "node_modules", "d3-flame-graph", "dist",
+TEMPLATE = os.path.join(ROOT, "scripts", "flamegraph", "node_modules", "d3-flame-graph", "dist",
                         "templates", "d3-flamegraph-base.html")
+# What each host tool is and where it comes from: `make deps` installs them
+# all (CI runs it), so a case skips only on a machine without them.
+TOOLS = {"perf": "Debian's linux-perf", "chromium": "Debian's chromium",
+         "tesseract": "Debian's tesseract-ocr"}
 
 RECORDINGS = {
     "a": dict(opts="-g", cmd="perf_demo --work 1000", smp=1, pipe=False),
@@ -42,6 +46,13 @@ _done = {}
 
 class Skip(Exception):
     pass
+
+
+def needs(*tools):
+    """Skip the case, saying why, when a host tool is not installed."""
+    missing = ["%s (%s)" % (t, TOOLS[t]) for t in tools if not shutil.which(t)]
+    if missing:
+        raise Skip("needs %s: make deps installs %s" % (", ".join(missing), "them" if len(missing) > 1 else "it"))
 
 
 def eq(a, b, what):
@@ -77,6 +88,7 @@ def record(name):
 def perf(data, tool, *args, stdin=None):
     """The host's perf with Ringtail's symbols, in the recording's directory;
     returns stdout; fails on a non-zero exit or anything on stderr."""
+    needs("perf")
     d = os.path.dirname(data)
     for link, target in (("symfs", os.path.join(BUILD, "symfs")),
                          ("kernel.elf", os.path.join(BUILD, "kernel.elf"))):
@@ -270,10 +282,10 @@ def ocr_words(png):
 
 
 def test_flamegraph_renders_function_names():
-    for tool in ("chromium", "tesseract", "perf"):
-        if not shutil.which(tool):
-            raise AssertionError("%s is not installed (make deps)" % tool)
-    check(os.path.isfile(TEMPLATE), "no d3-flame-graph template (make flamegraph installs it)")
+    needs("perf", "chromium", "tesseract")
+    if not os.path.isfile(TEMPLATE):
+        raise Skip("needs d3-flame-graph from npm in scripts/flamegraph/node_modules: "
+                   "make deps installs it")
     data, log = record("a")
     html = os.path.join(os.path.dirname(data), "flamegraph.html")
     p = subprocess.run(HOST + ["flamegraph", "-i", data, "--out", html], cwd=ROOT,
