@@ -1,6 +1,6 @@
 # user/rtperf: rtperf, a small perf(1) (record, stat, report) whose
-# perf.data Linux's perf reads; its perf.data library (user/lib/perf_data*.c)
-# and the host test of that library. See rtperf.h.
+# perf.data Linux's perf reads, built with its perf.data library
+# (user/lib/perf_data*.c); rtsend; their tests (rtperf.plan). See rtperf.h.
 RTPERF_SRCS := user/rtperf/events.c user/rtperf/record.c user/rtperf/synth.c \
                user/rtperf/tracing.c user/rtperf/symbols.c user/rtperf/session.c \
                user/rtperf/report.c user/rtperf/stat.c \
