@@ -36,7 +36,9 @@ TOOLS = {"perf": "Debian's linux-perf", "chromium": "Debian's chromium",
 
 RECORDINGS = {
     "a": dict(opts="-g", cmd="perf_demo --work 1000", smp=1, pipe=False),
-    "b": dict(opts="-a -m 1024 -c 20000000 -e cycles,page-faults,raw_syscalls:sys_enter,"
+    # 16 MiB rings hold all of b (about 4 MiB): a CPU whose rtperf the
+    # host stalls (TCG, a loaded host) cannot lose records.
+    "b": dict(opts="-a -m 4096 -c 20000000 -e cycles,page-faults,raw_syscalls:sys_enter,"
               "syscalls:sys_enter_getppid,context-switches",
               cmd="perf_demo --work 300", smp=2, pipe=False),
     "c": dict(opts="-g", cmd="perf_demo --work 500", smp=1, pipe=True),
@@ -175,9 +177,10 @@ def test_header_only():
        build_id(os.path.join(BUILD, "user", "perf_demo")), "perf_demo build id")
 
 
-def compare_tables(guest, host, ev):
+def compare_tables(guest, host, ev, user_and_kernel=True):
     """Every row rtperf printed (with a symbol) has perf's count exactly;
-    returns (hottest user row, hottest kernel row)."""
+    returns (hottest user row, hottest kernel row), which must both be
+    there if user_and_kernel."""
     hrows = {r[:4]: r[4] for r in host.get(ev, [])}
     rows = [r for r in guest.get(ev, []) if not r[3].startswith("0x")]
     check(rows, "rtperf printed no rows for %s" % ev)
@@ -185,7 +188,8 @@ def compare_tables(guest, host, ev):
         eq(hrows.get(r[:4]), r[4], "perf's samples for %s %s [%s] %s" % r[:4])
     user = next((r for r in rows if r[2] == "."), None)
     kern = next((r for r in rows if r[2] == "k"), None)
-    check(user and kern, "rtperf's table has no user or no kernel function")
+    check(not user_and_kernel or (user and kern),
+          "rtperf's table has no user or no kernel function")
     return user, kern
 
 
@@ -219,6 +223,7 @@ def test_script_lists_every_sample_once():
 def test_all_cpus_tracepoints():
     data, log = record("b")
     per, total = guest_counts(log)
+    check("lost 0 samples" in log, "rtperf reported lost samples")
     out = perf(data, "script", "-F", "event")
     got = {}
     for l in out.split():
@@ -235,7 +240,9 @@ def test_all_cpus_tracepoints():
     check(re.search(r"^\s+\S+%\s+\d+\s+swapper\s+\[kernel.kallsyms\]\s+\[k\] arch_idle", rep, re.M),
           "no idle samples from the second CPU")
     guest = table(log, "rtperf: top symbols")
-    compare_tables(guest, table(rep), "cycles")
+    # About 90 cycles samples over two CPUs, most of them idle or in the
+    # kernel: the ten rows rtperf prints need not hold a user function.
+    compare_tables(guest, table(rep), "cycles", user_and_kernel=False)
     dump = perf(data, "script", "-D")
     check(re.search(r"PERF_RECORD_MMAP -1/0: \[0xffffffff80100000\(", dump), "no kernel map")
     check(re.search(r"PERF_RECORD_COMM: \S+:1/1", dump), "pid 1 not synthesized")
@@ -274,11 +281,21 @@ def near(word, text):
 
 
 def ocr_words(png):
-    p = subprocess.run(["tesseract", png, "-", "--psm", "6", "-c",
-                        "tessedit_char_whitelist=abcdefghijklmnopqrstuvwxyz"
-                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.()"],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
-    return re.sub(r"[^a-z0-9]", "", p.stdout.lower())
+    """The screenshot's text as tesseract reads it, lower case, letters and
+    digits only. Dark names on pastel boxes of every width: a global
+    threshold and one page layout lose whole rows now and then, so the
+    threshold is Sauvola's (local, thresholding_method=2) and the text is
+    what two layouts read, a uniform block (6) and sparse text (11)."""
+    text = ""
+    for psm in ("6", "11"):
+        p = subprocess.run(["tesseract", png, "-", "--psm", psm, "-c", "thresholding_method=2",
+                            "-c", "tessedit_char_whitelist=abcdefghijklmnopqrstuvwxyz"
+                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.()"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                           timeout=120)
+        check(p.returncode == 0, "tesseract failed: %s" % p.stderr[-1000:])
+        text += " " + p.stdout
+    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def test_flamegraph_renders_function_names():
