@@ -193,11 +193,11 @@ soak: all host-tests $(USER_PROGS)
 # make report: the host's perf report; make flamegraph: build/flamegraph.html
 # (Linux's flamegraph.py with d3-flame-graph's HTML template from npm, the
 # version pinned in scripts/flamegraph/package-lock.json; `make deps`
-# installs it into scripts/flamegraph/node_modules).
+# installs it into .cache/flamegraph, which make clean keeps).
 CMD ?=
 RECORD_OPTS ?= -g
 export CMD
-FLAMEGRAPH_DIR := scripts/flamegraph
+FLAMEGRAPH_CACHE := .cache/flamegraph
 RTPERF_HOST := BUILD=$(BUILD) $(PYTHON) scripts/rtperf_host.py
 .PHONY: record report flamegraph
 record: all
@@ -230,8 +230,10 @@ deps:
 	$$SUDO apt-get install -y -q --no-install-recommends $$pkgs
 	@# d3-flame-graph for make flamegraph, exactly as package-lock.json pins
 	@# it (integrity-checked); from npm's cache when it is there.
-	$(Q)cd $(FLAMEGRAPH_DIR) && npm ci --prefer-offline --no-audit --no-fund --loglevel=error || \
-	{ echo "make deps: npm could not install d3-flame-graph (pinned in $(FLAMEGRAPH_DIR)/package-lock.json; offline?): make flamegraph and the flame-graph test need it" >&2; exit 1; }
+	$(Q)mkdir -p $(FLAMEGRAPH_CACHE) && \
+	cp scripts/flamegraph/package.json scripts/flamegraph/package-lock.json $(FLAMEGRAPH_CACHE)/ && \
+	cd $(FLAMEGRAPH_CACHE) && npm ci --prefer-offline --no-audit --no-fund --loglevel=error || \
+	{ echo "make deps: npm could not install d3-flame-graph (pinned in scripts/flamegraph/package-lock.json; offline?): make flamegraph and the flame-graph test need it" >&2; exit 1; }
 
 check-tools:
 	@for t in $(CC) $(NASM) grub-mkrescue grub-file xorriso qemu-system-x86_64 \

@@ -15,7 +15,7 @@
     rtperf_host.py flamegraph [--out FILE]
         perf script's flame-graph report (Linux's flamegraph.py) with
         d3-flame-graph's template from npm (`make deps` installs it into
-        scripts/flamegraph/node_modules, the version package-lock.json pins).
+        .cache/flamegraph, the version scripts/flamegraph/package-lock.json pins).
 """
 import argparse
 import glob
@@ -33,7 +33,7 @@ import perf_xfer    # noqa: E402
 BUILD = os.environ.get("BUILD", "build")
 DEFAULT_CMD = "perf_demo --work 1000"
 GUEST_FILE = "/tmp/perf.data"
-TEMPLATE = os.path.join(ROOT, "scripts", "flamegraph", "node_modules", "d3-flame-graph", "dist",
+TEMPLATE = os.path.join(ROOT, ".cache", "flamegraph", "node_modules", "d3-flame-graph", "dist",
                         "templates", "d3-flamegraph-base.html")
 
 

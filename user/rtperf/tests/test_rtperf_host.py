@@ -27,7 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
 WORK = os.path.join(BUILD, "rtperf-test")
 HOST = [sys.executable, "-B", os.path.join(ROOT, "scripts", "rtperf_host.py")]
-TEMPLATE = os.path.join(ROOT, "scripts", "flamegraph", "node_modules", "d3-flame-graph", "dist",
+TEMPLATE = os.path.join(ROOT, ".cache", "flamegraph", "node_modules", "d3-flame-graph", "dist",
                         "templates", "d3-flamegraph-base.html")
 # What each host tool is and where it comes from: `make deps` installs them
 # all (CI runs it), so a case skips only on a machine without them.
@@ -301,7 +301,7 @@ def ocr_words(png):
 def test_flamegraph_renders_function_names():
     needs("perf", "chromium", "tesseract")
     if not os.path.isfile(TEMPLATE):
-        raise Skip("needs d3-flame-graph from npm in scripts/flamegraph/node_modules: "
+        raise Skip("needs d3-flame-graph from npm in .cache/flamegraph: "
                    "make deps installs it")
     data, log = record("a")
     html = os.path.join(os.path.dirname(data), "flamegraph.html")
