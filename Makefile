@@ -50,7 +50,7 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
            -MMD -MP $(KERNEL_INCLUDES) $(EXTRA_KCFLAGS)
 KASFLAGS := -f elf64 -Iarch/x86_64/
 KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
-            --no-warn-rwx-segments --build-id=none \
+            --no-warn-rwx-segments --build-id=sha1 \
             -T arch/x86_64/kernel.ld
 
 # --- host flags (unit tests, tools) ----------------------------------------
@@ -82,7 +82,7 @@ TEST_PLANS :=
 
 MODULES := arch/x86_64 lib kernel kernel/include/uapi kernel/mm kernel/sched kernel/time kernel/proc \
            kernel/fs kernel/tty kernel/events kernel/bpf \
-           user/libbpf user/tests user/bin user/perf user/smp user/bpf user/linux tests
+           user/libbpf user/tests user/bin user/perf user/smp user/bpf user/linux user/rtperf tests
 include $(addsuffix /rules.mk,$(MODULES))
 include scripts/build.mk
 
@@ -208,6 +208,26 @@ soak: all host-tests $(USER_PROGS)
 	$(Q)$(PYTHON) tests/harness/run_tests.py --jobs $(JOBS) --build $(BUILD) --repeat $(N) \
 		--only "$(if $(TESTS),$(TESTS),$(SOAK_TESTS))" $(TEST_PLANS)
 
+# --- profiling: rtperf records in the guest, Linux's perf reads on the host --
+# make record [CMD='prog args'] [RECORD_OPTS='-g -e ...']: build/perf.data
+# (out of the guest through /dev/ttyS1, length and sha256 checked);
+# make report: the host's perf report; make flamegraph: build/flamegraph.html
+# (Linux's flamegraph.py with d3-flame-graph's HTML template from npm, the
+# version pinned in scripts/flamegraph/package-lock.json; `make deps`
+# installs it into .cache/flamegraph, which make clean keeps).
+CMD ?=
+RECORD_OPTS ?= -g
+export CMD
+FLAMEGRAPH_CACHE := .cache/flamegraph
+RTPERF_HOST := BUILD=$(BUILD) $(PYTHON) scripts/rtperf_host.py
+.PHONY: record report flamegraph
+record: all
+	$(Q)$(RTPERF_HOST) record --smp $(SMP) --mem $(MEM) --opts="$(RECORD_OPTS)"
+report:
+	$(Q)$(RTPERF_HOST) perf report --stdio
+flamegraph:
+	$(Q)$(RTPERF_HOST) flamegraph
+
 # --- benchmarks (not tests: they measure, they do not pass or fail) --------
 # One table: Ringtail next to Linux (the image make deps fetched) in the same
 # QEMU, guest instructions under -icount, wall time, host-only cores
@@ -230,14 +250,25 @@ bench-profile: all $(BUILD)/host/insnprof.so
 # --- setup -------------------------------------------------------------------
 DEB_PACKAGES := gcc gcc-x86-64-linux-gnu binutils-x86-64-linux-gnu make nasm \
                 grub-pc-bin grub-common xorriso mtools qemu-system-x86 gdb \
-                musl-tools python3 spin linux-libc-dev busybox-static cpio
+                musl-tools python3 spin linux-libc-dev busybox-static cpio \
+                linux-perf npm chromium fonts-dejavu-core tesseract-ocr tesseract-ocr-eng
 
+# npm: Debian's, unless an npm is already there (Node.js from NodeSource
+# bundles its own, which conflicts with Debian's package).
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	export DEBIAN_FRONTEND=noninteractive; \
+	pkgs="$(DEB_PACKAGES)"; \
+	if command -v npm >/dev/null; then pkgs="$(filter-out npm,$(DEB_PACKAGES))"; fi; \
 	$$SUDO apt-get update -q && \
-	$$SUDO apt-get install -y -q --no-install-recommends $(DEB_PACKAGES) && \
+	$$SUDO apt-get install -y -q --no-install-recommends $$pkgs && \
 	scripts/get_linux.sh $(LINUX_CACHE)
+	@# d3-flame-graph for make flamegraph, exactly as package-lock.json pins
+	@# it (integrity-checked); from npm's cache when it is there.
+	$(Q)mkdir -p $(FLAMEGRAPH_CACHE) && \
+	cp scripts/flamegraph/package.json scripts/flamegraph/package-lock.json $(FLAMEGRAPH_CACHE)/ && \
+	cd $(FLAMEGRAPH_CACHE) && npm ci --prefer-offline --no-audit --no-fund --loglevel=error || \
+	{ echo "make deps: npm could not install d3-flame-graph (pinned in scripts/flamegraph/package-lock.json; offline?): make flamegraph and the flame-graph test need it" >&2; exit 1; }
 
 check-tools:
 	@for t in $(CC) $(NASM) grub-mkrescue grub-file xorriso qemu-system-x86_64 \

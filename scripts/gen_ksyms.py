@@ -16,8 +16,9 @@ def main():
             if len(parts) != 3 or parts[1] not in "tT":
                 continue
             addr, name = int(parts[0], 16), parts[2]
-            # Local labels and section markers are not functions.
-            if name.startswith((".L", "__text_", "isr_stub_table")):
+            # Local labels and section markers are not functions (_text,
+            # the kernel's start, is: perf's maps refer to it).
+            if name.startswith((".L", "__text_", "__kernel_", "isr_stub_table")):
                 continue
             if addr in seen:
                 continue

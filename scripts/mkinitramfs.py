@@ -78,6 +78,7 @@ STANDARD_DEVS = [
     ("/dev/urandom", "c", 1, 9, 0o666),
     ("/dev/random", "c", 1, 8, 0o666),
     ("/dev/full", "c", 1, 7, 0o666),
+    ("/dev/ttyS1", "c", 4, 65, 0o660),
 ]
 
 PROFILE = """\

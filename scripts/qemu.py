@@ -15,6 +15,8 @@ The root file system is build/initramfs, a GRUB module on the ISO (an
 ISO then also carries it; the kernel installs it in /bin) or a path or name
 inside the image. --args (or the ARGS environment variable) follows shell
 quoting; each word travels %-encoded on the kernel command line.
+--serial2 FILE adds a second serial port (COM2, the guest's /dev/ttyS1)
+written to FILE: the channel `make record` copies perf.data out through.
 With stdin not a terminal (`printf 'ls\n' | make run`), the input goes to
 the console and a ^D follows it, so a shell reading it exits at the end.
 """
@@ -169,7 +171,9 @@ def main():
     ap.add_argument("--prog", default=None)
     ap.add_argument("--args", default="")
     ap.add_argument("--timeout", type=float, default=0)
+    ap.add_argument("--serial2", default=None)
     a = ap.parse_args()
+    extra = ["-serial", "file:" + a.serial2] if a.serial2 else None
 
     if a.kvm and not kvm_usable():
         print("qemu.py: KVM=1 but /dev/kvm is not usable; using TCG",
@@ -203,7 +207,7 @@ def main():
     if a.mode == "debug":
         port = a.gdb or 1234
         argv = build_argv(iso, a.elf, cmdline, a.smp, a.mem, a.kvm,
-                          gdb_port=port, halt=True, modules=modules)
+                          gdb_port=port, halt=True, modules=modules, extra=extra)
         print("QEMU is halted with its GDB stub on 127.0.0.1:%d." % port)
         print("In another terminal run:  make gdb GDBPORT=%d" % port)
         print("(or: gdb -x scripts/ringtail.gdb -ex 'target remote :%d' "
@@ -211,7 +215,7 @@ def main():
         print("Serial console follows; quit QEMU with Ctrl-A X.")
     else:
         argv = build_argv(iso, a.elf, cmdline, a.smp, a.mem, a.kvm,
-                          gdb_port=a.gdb, modules=modules)
+                          gdb_port=a.gdb, modules=modules, extra=extra)
     if a.mode == "print":
         print(" ".join(argv))
         return 0

@@ -216,6 +216,15 @@ static void perf_nmi(struct trap_frame *regs)
 			continue;
 		u64 d = cycles_take(e);
 		local_add(d, &e->count);
+		if (e->attr.freq && e->attr.sample_freq) {
+			/* The TSC counts at a constant rate, so sample_freq
+			 * samples per second of running is a period of
+			 * tsc_hz / sample_freq cycles: where Linux's adjusting
+			 * settles. (Left at 1, every NMI gave a burst of
+			 * identical samples up to the throttle.) */
+			u64 p = arch_cycles_khz() * 1000 / e->attr.sample_freq;
+			WRITE_ONCE(e->period, p ? p : 1);
+		}
 		if (!is_sampling(e))
 			continue;
 		e->freq_count += d;

@@ -1,9 +1,13 @@
 /* Character devices behind device nodes (/dev is a tmpfs directory the
  * initramfs fills): memory devices (null, zero, full, random, urandom, as
- * Linux's major 1) and the terminals (/dev/console, /dev/tty: major 5). */
+ * Linux's major 1), the terminals (/dev/console, /dev/tty: major 5) and
+ * /dev/ttyS1 (4:65), the second serial port as a raw output channel to the
+ * host: no terminal, no input (reads are EINVAL); each write() reaches the
+ * port whole and in order, waiting for the port rather than dropping. */
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <kernel/file.h>
+#include <kernel/mutex.h>
 #include <kernel/poll.h>
 #include <kernel/proc.h>
 #include <kernel/tty.h>
@@ -13,6 +17,8 @@
 
 #define MEM_MAJOR 1
 #define TTYAUX_MAJOR 5
+#define TTY_MAJOR 4
+#define TTYS1_MINOR 65
 
 static long null_read(struct file *f, u64 ubuf, size_t len) { return 0; }
 static long null_write(struct file *f, u64 ubuf, size_t len) { return (long)len; }
@@ -49,6 +55,27 @@ static long random_read(struct file *f, u64 ubuf, size_t len)
 	return (long)done;
 }
 
+static struct mutex ttys1_lock = MUTEX_INIT(ttys1_lock, "ttyS1");
+static bool ttys1_ready;
+
+static long ttys1_write(struct file *f, u64 ubuf, size_t len)
+{
+	u8 buf[512];
+	size_t done = 0;
+	mutex_lock(&ttys1_lock);
+	while (done < len) {
+		size_t n = MIN(len - done, sizeof(buf));
+		if (copy_from_user(buf, ubuf + done, n))
+			break;
+		arch_aux_serial_write(buf, n);
+		done += n;
+	}
+	mutex_unlock(&ttys1_lock);
+	return done || !len ? (long)done : -EFAULT;
+}
+
+static const struct file_ops ttys1_ops = { .name = "ttyS1", .write = ttys1_write };
+
 static const struct file_ops null_ops = {
 	.name = "null", .read = null_read, .write = null_write, .pread = null_pread,
 	.pwrite = null_pwrite, .llseek = mem_llseek,
@@ -78,6 +105,8 @@ const struct file_ops *chrdev_ops(u64 rdev)
 	}
 	if (major == TTYAUX_MAJOR && (minor == 0 || minor == 1))
 		return &tty_fops;
+	if (major == TTY_MAJOR && minor == TTYS1_MINOR)
+		return &ttys1_ops;
 	return NULL;
 }
 
@@ -92,5 +121,14 @@ int chrdev_open(struct inode *i, struct file *f)
 	}
 	if (major == TTYAUX_MAJOR && minor == 1)
 		return tty_open(f, !(f->flags & O_NOCTTY));
+	if (major == TTY_MAJOR && minor == TTYS1_MINOR) {
+		/* No UART there (QEMU without a second -serial): ENXIO, as
+		 * Linux for a port with no hardware, not a silent sink. */
+		mutex_lock(&ttys1_lock);
+		if (!ttys1_ready)
+			ttys1_ready = arch_aux_serial_present();
+		mutex_unlock(&ttys1_lock);
+		return ttys1_ready ? 0 : -ENXIO;
+	}
 	return f->ops ? 0 : -ENXIO;
 }

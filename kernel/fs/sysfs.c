@@ -1,5 +1,6 @@
 /* /sys, the parts tools read to learn about CPUs and perf:
  *   devices/system/cpu/{possible,present,online}       "0-1"
+ *   kernel/notes: the kernel's ELF notes (its build id), as Linux
  *   bus/event_source/devices/<pmu>/{type,format/,events/} for the PMUs
  *   Ringtail has (software, tracepoint), so tools find the type numbers
  *   and event encodings as on Linux; devices/ has the same PMUs. */
@@ -119,7 +120,16 @@ static const struct pseudo_dir devices_dir = PSEUDO_TABLE(devices_entries);
 
 static const struct pseudo_dir empty_dir = { .entries = NULL, .count = 0 };
 
+/* The raw notes section (kernel.ld): perf reads the build id from it. */
+extern const char __start_notes[], __stop_notes[];
+static int show_notes(struct seqbuf *s, long arg)
+{
+	seq_write(s, __start_notes, (size_t)(__stop_notes - __start_notes));
+	return 0;
+}
+
 static const struct pseudo_entry kernel_entries[] = {
+	PSEUDO_FILE("notes", 0444, show_notes),
 	PSEUDO_DIR("tracing", 0555, &empty_dir),     /* tracefs goes here */
 };
 static const struct pseudo_dir kernel_dir = PSEUDO_TABLE(kernel_entries);

@@ -7,6 +7,9 @@
  *
  * All events go into ONE buffer (PERF_EVENT_IOC_SET_OUTPUT), read with the
  * project's lib/perf_reader while they are written.
+ *
+ * `perf_demo --work MS` only runs the workload for MS milliseconds: what
+ * `make record` profiles with rtperf.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -251,13 +254,29 @@ static long open_ev(int e, long pid, long cpu)
 	return perf_open(&a, pid, cpu, -1, 0);
 }
 
-int main(void)
+/* The workload alone, for a profiler outside (rtperf record). */
+static int work_only(long ms)
+{
+	pthread_t t;
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	if (ms <= 0 || pthread_create(&t, NULL, workload, NULL))
+		return 2;
+	nanosleep(&ts, NULL);
+	stop_work = 1;
+	pthread_join(t, NULL);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	struct ring r;
 	pthread_t t;
 	cpu_set_t cpu0;
 	long pid = -1, cpu = 0;
 	u64 lost_read = 0, v[3];
+
+	if (argc == 3 && !strcmp(argv[1], "--work"))
+		return work_only(atol(argv[2]));
 
 	CPU_ZERO(&cpu0);
 	CPU_SET(0, &cpu0);

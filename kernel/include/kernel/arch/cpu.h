@@ -27,6 +27,11 @@ u32 arch_cpu_apic_id(void);
 void arch_console_putc(char c);
 void arch_console_write(const char *s, size_t n);
 int arch_console_getc(void);    /* -1 if none */
+/* A second serial port, an output channel to the host: present (and set
+ * up) or not; write waits for the port, dropping nothing. Callers
+ * serialize. */
+bool arch_aux_serial_present(void);
+void arch_aux_serial_write(const u8 *buf, size_t n);
 
 /* AT_HWCAP for user programs, and 64 random bits from the hardware (or
  * the best the CPU offers) for AT_RANDOM and getrandom. */
