@@ -120,8 +120,17 @@ static bool ctx_apply(struct perf_event *e, void (*fn)(struct perf_event *e, boo
 	return true;
 }
 
+/* When an event's enabled time runs (Linux: its context's time): a CPU
+ * event's always, a task event's only while its task runs. */
+static u64 enabled_stamp(const struct perf_event *e, bool live)
+{
+	return !e->task || live ? clock_ns() : 0;
+}
+
 static void op_add(struct perf_event *e, bool live)
 {
+	if (e->state == PERF_ON)
+		e->tstamp_enabled = enabled_stamp(e, live);
 	list_add_tail(e->task ? &e->task->perf->events : &perf_cpu_state((unsigned int)e->cpu)->events,
 		      &e->ctx_node);
 	perf_group_link(e);
@@ -162,7 +171,7 @@ static void op_enable(struct perf_event *e, bool live)
 	if (e->state != PERF_OFF)
 		return;
 	e->state = PERF_ON;
-	e->tstamp_enabled = clock_ns();
+	e->tstamp_enabled = enabled_stamp(e, live);
 	if (live)
 		perf_event_start(e);
 	if (e->leader == e)
@@ -210,8 +219,6 @@ void perf_disable_local(struct perf_event *e)
 
 void perf_ctx_add(struct perf_event *e)
 {
-	if (e->state == PERF_ON)
-		e->tstamp_enabled = clock_ns();
 	ctx_apply(e, op_add);
 }
 
@@ -309,15 +316,21 @@ void perf_sched_out(struct thread *prev, struct thread *next, bool preempt)
 	if (!c)
 		return;
 	spin_lock_raw(&c->lock);
+	u64 now = clock_ns();
 	list_for_each(pos, &c->events) {
 		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
-		if (!e->active)
-			continue;
-		if (is_type(e, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES))
-			perf_sw_hit(e, 1, &s);
-		if (e->attr.context_switch)
-			perf_output_switch(e, true, preempt, next);
-		perf_event_stop(e);
+		if (e->active) {
+			if (is_type(e, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES))
+				perf_sw_hit(e, 1, &s);
+			if (e->attr.context_switch)
+				perf_output_switch(e, true, preempt, next);
+			perf_event_stop(e);
+		}
+		/* The task's context stops: enabled time pauses with it, also
+		 * for events that were not running (another CPU's, a member of
+		 * a disabled group), as Linux's context time does. */
+		perf_event_update_times(e, now);
+		e->tstamp_enabled = 0;
 	}
 	spin_unlock_raw(&c->lock);
 }
@@ -336,12 +349,15 @@ void perf_sched_in(struct thread *next, struct thread *prev)
 	if (!c)
 		return;
 	spin_lock_raw(&c->lock);
+	u64 now = clock_ns();
 	list_for_each(pos, &c->events) {
 		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
 		if (READ_ONCE(e->pending_disable)) {
 			op_disable(e, false);   /* its REFRESH limit ran out (core.c) */
 			WRITE_ONCE(e->pending_disable, false);
 		}
+		if (e->state == PERF_ON)
+			e->tstamp_enabled = now;        /* its context runs again */
 		perf_event_start(e);
 		if (e->active && e->attr.context_switch)
 			perf_output_switch(e, false, false, prev);

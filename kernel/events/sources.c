@@ -297,6 +297,8 @@ void perf_event_start(struct perf_event *e)
 		return;
 	if (e->leader != e && e->leader->state != PERF_ON)
 		return;                 /* a member counts only with its leader */
+	if (e->task && e->cpu >= 0 && e->cpu != (int)this_cpu_id())
+		return;                 /* a task event bound to a CPU counts only there */
 	u64 now = clock_ns();
 	e->tstamp_running = now;
 	if (e->throttled) {
