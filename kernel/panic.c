@@ -5,6 +5,7 @@
 #include <arch/irqflags.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
+#include <kernel/ksyms.h>
 #include <kernel/printk.h>
 #include <kernel/smp.h>
 #include <kernel/spinlock.h>
@@ -49,6 +50,9 @@ void warn_at(const char *file, int line, const char *what)
 
 void spinlock_bug(spinlock_t *l, const char *what)
 {
-	panic("spinlock \"%s\" %s (held by CPU %d)", l->name ? l->name : "?", what,
-	      READ_ONCE(l->cpu));
+	u64 off = 0;
+	u64 pc = READ_ONCE(l->pc);
+	const char *fn = pc ? ksym_lookup(pc, &off, NULL) : NULL;
+	panic("spinlock \"%s\" %s (held by CPU %d, last taken in %s+%#llx)", l->name ? l->name : "?",
+	      what, READ_ONCE(l->cpu), fn ? fn : "?", (unsigned long long)off);
 }

@@ -13,9 +13,13 @@ typedef struct spinlock {
 	u16 next;               /* next ticket to hand out */
 	s32 cpu;                /* holder, -1 if free (for diagnostics) */
 	const char *name;
+	u64 pc;                 /* where the holder took it (for diagnostics) */
 } spinlock_t;
 
-#define SPINLOCK_INIT(n) { .owner = 0, .next = 0, .cpu = -1, .name = (n) }
+#define SPINLOCK_INIT(n) { .owner = 0, .next = 0, .cpu = -1, .name = (n), .pc = 0 }
+
+/* The address of the code that expands this (an inlined lock's caller). */
+#define SPINLOCK_HERE() ({ __label__ here_; here_: (u64)(unsigned long)&&here_; })
 
 void spinlock_bug(spinlock_t *l, const char *what) __attribute__((noreturn));
 
@@ -36,6 +40,7 @@ static inline void spin_lock_raw(spinlock_t *l)
 	while (smp_load_acquire(&l->owner) != ticket)
 		cpu_relax();
 	l->cpu = this_cpu_id();
+	l->pc = SPINLOCK_HERE();
 }
 
 static inline bool spin_trylock_raw(spinlock_t *l)
@@ -48,6 +53,7 @@ static inline bool spin_trylock_raw(spinlock_t *l)
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return false;
 	l->cpu = this_cpu_id();
+	l->pc = SPINLOCK_HERE();
 	return true;
 }
 
