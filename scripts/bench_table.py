@@ -117,8 +117,9 @@ NOTES = [
     "TCG counts each iteration of a rep-prefixed string instruction as one instruction (a "
     "4 KiB rep stosb counts about 4100): both kernels' fault rows include about 4100 for "
     "clearing the page; Linux 6.1's record copies (memcpy as rep movsb on this CPU model) "
-    "count about one per byte, where hardware runs one instruction; Ringtail copies short "
-    "records 8 bytes per loop iteration.",
+    "count about one per byte, where hardware runs one instruction; Ringtail stores a "
+    "sample's fields one by one and copies a tracepoint's raw data with rep movsq (one "
+    "count per 8 bytes).",
     "Wall time under an emulator weighs instructions unequally and follows the host's load "
     "(printed in the section title): compare kernels by instructions.",
     "Note 1 (refused %): producers that do nothing but write offer far more records than "
