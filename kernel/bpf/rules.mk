@@ -45,3 +45,11 @@ bench-host-bpf: $(BUILD)/host/bench_bpf
 
 HOST_HDRS += $(wildcard kernel/bpf/*.h kernel/events/*.h)
 TEST_PLANS += kernel/bpf/tests/bpf.plan kernel/bpf/tests/bpf_ktest.plan
+
+# The BPF virtual machine (interpreter, verifier) on the host: every
+# opcode against results computed here, with sanitizers.
+BPF_VM_SRCS := kernel/bpf/interp.c
+HOST_TESTS += test_bpf_interp
+test_bpf_interp_SRCS := kernel/bpf/tests/test_bpf_interp.c $(BPF_VM_SRCS)
+test_bpf_interp_CFLAGS := $(BPF_CFLAGS)
+test_bpf_interp_VARIANTS := asan
