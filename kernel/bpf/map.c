@@ -22,7 +22,6 @@
 #include <linux/mman.h>
 #include "bpf.h"
 
-#define ENOTSUPP 524            /* Linux's kernel-internal "not supported" */
 
 static spinlock_t events_lock = SPINLOCK_INIT("bpf-perf-array");   /* perf event array slots */
 static const struct file_ops map_fops;

@@ -15,8 +15,6 @@
 #include "bpf.h"
 
 #define PAGE_BYTES 4096u
-#define EBADFD 77
-#define ENOTSUPP 524
 
 #define ATTR_END(field) (offsetof(union bpf_attr, field) + sizeof(((union bpf_attr *)0)->field))
 
