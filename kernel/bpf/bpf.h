@@ -1,10 +1,14 @@
 /* bpf(2) objects inside the kernel: maps (ring buffers, user ring buffers,
- * perf event arrays) and programs (Ringtail's built-in handlers, selected
- * by name at BPF_PROG_LOAD since there is no BPF virtual machine).
+ * perf event arrays) and programs: BPF bytecode, verified (verifier.c)
+ * and run by the interpreter (interp.c), or one of Ringtail's built-in C
+ * handlers, selected by name when no instructions are given (a fast path
+ * with the same maps and records, kept for benchmarks and old callers).
  *
  *   map.c      map objects, ring memory (data pages mapped twice), the map
  *              fd's mmap and poll, perf event arrays
- *   prog.c     the handler table and its glue to tracepoint hits
+ *   prog.c     the handler table, program objects, tracepoint glue
+ *   vmload.c   BPF_PROG_LOAD of bytecode: the verifier and its log
+ *   helpers.c  the helper functions bytecode calls, and its runs
  *   syscall.c  bpf(2): attr checks and the commands
  *
  * Lifetime: a map is freed when its last fd, program and user mapping are
@@ -18,6 +22,7 @@
 #include <kernel/sched.h>
 #include <linux/bpf.h>
 #include "ringbuf.h"
+#include "vm.h"
 
 struct file;
 struct perf_event;
@@ -38,6 +43,7 @@ struct bpf_map {
 	struct waitq wait;
 	/* Perf event arrays: one perf event file per CPU (NULL: empty). */
 	struct file **events;
+	struct bpf_vmap vm;             /* what programs see (vm.owner == this) */
 };
 
 /* Context a handler gets from a tracepoint hit. */
@@ -47,6 +53,8 @@ struct bpf_tp_ctx {
 	const u64 *args;                /* sys_enter: its six arguments */
 	s64 ret;                        /* sys_exit: its return value */
 	const struct trap_frame *regs;  /* the task's user registers */
+	const u8 *raw;                  /* the record as Linux lays it out */
+	u32 raw_size;
 };
 
 struct bpf_prog;
@@ -60,7 +68,12 @@ struct bpf_handler {
 };
 
 struct bpf_prog {
-	const struct bpf_handler *h;
+	const struct bpf_handler *h;    /* a built-in handler, or NULL: bytecode */
+	u32 type;                       /* BPF_PROG_TYPE_* */
+	struct bpf_vm_prog vm;          /* bytecode: verified, rewritten */
+	struct bpf_map **used_maps;     /* bytecode: the maps it names */
+	u32 nr_used_maps;
+	u32 verified_insns;
 	struct bpf_map *maps[BPF_PROG_MAX_MAPS];
 	int refs;
 	u32 id;
@@ -94,6 +107,17 @@ void bpf_prog_get(struct bpf_prog *p);
 void bpf_prog_put(struct bpf_prog *p);
 int bpf_prog_run(struct bpf_prog *p, const struct bpf_tp_ctx *c);
 u32 bpf_next_id(void);
+
+/* vmload.c: BPF_PROG_LOAD with instructions (attr checked by the caller
+ * up to the name and license): an fd, or -errno with the log written. */
+long bpf_prog_load_vm(const union bpf_attr *attr, u64 uattr, u32 attr_size,
+		      const char name[BPF_OBJ_NAME_LEN], bool gpl);
+void bpf_prog_free_vm(struct bpf_prog *p);
+
+/* helpers.c */
+extern const bpf_helper_fn bpf_kernel_helpers[__BPF_FUNC_MAX_ID];
+/* Run bytecode p on tracepoint hit c (preemption off): its r0. */
+u64 bpf_prog_run_vm(struct bpf_prog *p, const struct bpf_tp_ctx *c);
 
 /* kernel/events/bpf_attach.c: a BPF_F_CURRENT_CPU raw sample into the
  * perf event (a PERF_COUNT_SW_BPF_OUTPUT event active on this CPU). */

@@ -178,6 +178,10 @@ struct bpf_map *bpf_map_alloc(const union bpf_attr *attr, const char name[BPF_OB
 		return NULL;
 	}
 	m->id = bpf_next_id();
+	m->vm = (struct bpf_vmap){
+		.type = m->type, .key_size = m->key_size, .value_size = m->value_size,
+		.max_entries = m->max_entries, .flags = m->flags, .id = m->id, .owner = m,
+	};
 	return m;
 }
 

@@ -152,6 +152,8 @@ const struct bpf_handler *bpf_handler_find(const char *name)
 int bpf_prog_run(struct bpf_prog *p, const struct bpf_tp_ctx *c)
 {
 	__atomic_fetch_add(&p->run_cnt, 1, __ATOMIC_RELAXED);
+	if (!p->h)
+		return bpf_prog_run_vm(p, c) != 0;
 	return p->h->run(p, c);
 }
 
@@ -169,6 +171,7 @@ void bpf_prog_put(struct bpf_prog *p)
 	for (unsigned int i = 0; i < BPF_PROG_MAX_MAPS; i++)
 		if (p->maps[i])
 			bpf_map_put(p->maps[i]);
+	bpf_prog_free_vm(p);
 	kfree(p);
 }
 

@@ -3,7 +3,8 @@
  * attr is read as Linux reads it: at most a page, anything past the
  * kernel's union must be zero (E2BIG), anything past the command's last
  * field must be zero (EINVAL). Maps are created by map.c; BPF_PROG_LOAD
- * picks a built-in handler by name (prog.c) since no bytecode runs here. */
+ * verifies bytecode (vmload.c), or without instructions picks a built-in
+ * handler by name (prog.c). */
 #include <arch/barrier.h>
 #include <lib/errno.h>
 #include <lib/string.h>
@@ -107,15 +108,18 @@ static long map_elem(int cmd, const union bpf_attr *attr)
 	return rc;
 }
 
-static long prog_load(const union bpf_attr *attr)
+static bool license_gpl(const char *l)
+{
+	return !strcmp(l, "GPL") || !strcmp(l, "Dual BSD/GPL") || !strcmp(l, "GPL v2") ||
+	       !strcmp(l, "Dual MIT/GPL") || !strcmp(l, "Dual MPL/GPL") ||
+	       !strcmp(l, "GPL and additional rights");
+}
+
+static long prog_load(const union bpf_attr *attr, u64 uattr, u32 size)
 {
 	char name[BPF_OBJ_NAME_LEN], license[128];
 	if (!tail_zero(attr, ATTR_END(fd_array_cnt)))
 		return -EINVAL;
-	if (attr->prog_type != BPF_PROG_TYPE_TRACEPOINT)
-		return -EINVAL;         /* the only kind of handler there is */
-	if (attr->insn_cnt || attr->insns)
-		return -EINVAL;         /* no BPF virtual machine: handlers only */
 	/* As Linux: at most 127 bytes are read; a longer license is cut, not
 	 * refused (only a fault is EFAULT). */
 	long lic = strncpy_from_user(license, attr->license, sizeof(license) - 1);
@@ -124,6 +128,11 @@ static long prog_load(const union bpf_attr *attr)
 	license[sizeof(license) - 1] = 0;
 	if (!name_ok(attr->prog_name, name))
 		return -EINVAL;
+	if (attr->insn_cnt || attr->insns)
+		return bpf_prog_load_vm(attr, uattr, size, name, license_gpl(license));
+	/* No instructions: a built-in handler, chosen by name. */
+	if (attr->prog_type != BPF_PROG_TYPE_TRACEPOINT)
+		return -EINVAL;         /* the only kind of handler there is */
 	const struct bpf_handler *h = bpf_handler_find(name);
 	if (!h)
 		return -ENOENT;         /* no built-in handler of that name */
@@ -138,8 +147,8 @@ static long prog_load(const union bpf_attr *attr)
 	p->h = h;
 	p->refs = 1;
 	memcpy(p->name, name, sizeof(name));
-	p->gpl = !strcmp(license, "GPL") || !strcmp(license, "Dual BSD/GPL") ||
-		 !strcmp(license, "GPL v2") || !strcmp(license, "Dual MIT/GPL");
+	p->type = BPF_PROG_TYPE_TRACEPOINT;
+	p->gpl = license_gpl(license);
 	p->load_time = clock_ns();
 	long rc = 0;
 	for (unsigned int i = 0; i < h->nr_maps && !rc; i++) {
@@ -188,17 +197,20 @@ static long prog_info(struct bpf_prog *p, u64 uinfo, u32 len, u32 *out_len)
 	*out_len = MIN(len, (u32)sizeof(info));
 	if (copy_from_user(&in, uinfo, *out_len))
 		return -EFAULT;
-	info.type = BPF_PROG_TYPE_TRACEPOINT;
+	info.type = p->type;
+	info.verified_insns = p->verified_insns;
 	info.id = p->id;
 	info.load_time = p->load_time;
 	info.gpl_compatible = p->gpl;
 	info.run_cnt = READ_ONCE(p->run_cnt);
 	memcpy(info.name, p->name, sizeof(info.name));
 	/* As Linux: nr_map_ids in is the room at map_ids; out, the count. */
-	info.nr_map_ids = p->h->nr_maps;
+	u32 nr = p->h ? p->h->nr_maps : p->nr_used_maps;
+	struct bpf_map *const *maps = p->h ? p->maps : p->used_maps;
+	info.nr_map_ids = nr;
 	info.map_ids = in.map_ids;
-	for (u32 i = 0; i < MIN(in.nr_map_ids, p->h->nr_maps); i++)
-		if (copy_to_user(in.map_ids + i * sizeof(u32), &p->maps[i]->id, sizeof(u32)))
+	for (u32 i = 0; i < MIN(in.nr_map_ids, nr); i++)
+		if (copy_to_user(in.map_ids + i * sizeof(u32), &maps[i]->id, sizeof(u32)))
 			return -EFAULT;
 	return copy_to_user(uinfo, &info, *out_len) ? -EFAULT : 0;
 }
@@ -272,7 +284,7 @@ SYSCALL_DEFINE(bpf)
 	case BPF_MAP_DELETE_ELEM:
 		return map_elem(cmd, &attr);
 	case BPF_PROG_LOAD:
-		return prog_load(&attr);
+		return prog_load(&attr, uattr, size);
 	case BPF_OBJ_GET_INFO_BY_FD:
 		return obj_get_info(&attr, uattr);
 	default:

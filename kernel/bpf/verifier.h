@@ -46,6 +46,7 @@ struct bpf_verify_args {
 	u32 func_info_cnt;
 	const struct bpf_line_info *line_info;  /* for the log's source lines */
 	u32 line_info_cnt;
+	const bpf_helper_fn *helpers;   /* helpers the runner has (NULL: all known) */
 	const struct bpf_verify_ops *ops;
 	void *priv;
 	/* out */

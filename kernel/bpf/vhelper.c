@@ -371,7 +371,8 @@ int vcheck_helper_call(struct venv *env, struct vrun *run, struct vstate **stp, 
 		return -EINVAL;
 	}
 	p = find_proto(id);
-	if (!p || !vhelper_known(env->a->prog_type, id) || (p->priv && !env->privileged)) {
+	if (!p || !vhelper_known(env->a->prog_type, id) || (p->priv && !env->privileged) ||
+	    (env->a->helpers && !env->a->helpers[id])) {
 		vlog(env, "program of this type cannot use helper %s#%d\n", bpf_helper_name(id), id);
 		return -EINVAL;
 	}

@@ -526,6 +526,7 @@ static void tracepoint_hit(struct trap_frame *f, u64 id_any, u64 id_one, const u
 		struct bpf_tp_ctx c = {
 			.nr = (s64)payload[0], .args = enter ? payload + 1 : NULL,
 			.ret = enter ? 0 : (s64)payload[1], .regs = f,
+			.raw = raw, .raw_size = size + 8,
 		};
 		h.quiet_any = perf_bpf_tracepoint(id_any, &c);
 		if (id_one != ~0ull)

@@ -10,7 +10,7 @@ BPF_USER_DEPS := user/bpf/bpf_test.h $(LIBBPF_HDRS) kernel/include/uapi/linux/bp
 
 USER_GROUPS += bpftests
 bpftests_DIR := user/bpf
-bpftests_PROGS := test_bpf_maps test_bpf_mmap test_bpf_flows bench_ringbuf
+bpftests_PROGS := test_bpf_maps test_bpf_mmap test_bpf_flows test_bpf_vm bench_ringbuf
 bpftests_CFLAGS := -Wno-unused-parameter -Wno-sign-compare -D_GNU_SOURCE $(BPF_USER_INC)
 bpftests_COMMON := user/lib/perf_test.c
 bpftests_LIBS := $(LIBBPF_A)

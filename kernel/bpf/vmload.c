@@ -1,0 +1,199 @@
+/* BPF_PROG_LOAD of bytecode: Linux's attr checks in Linux's order, the
+ * instructions copied in, the verifier run with the maps the program
+ * names (held by the program from then on), and the verifier log written
+ * to the caller's buffer as Linux does (log_level, log_size, log_buf; the
+ * end of the log kept unless BPF_LOG_FIXED; ENOSPC when it did not fit;
+ * log_true_size written back). Program BTF (func_info, line_info) needs
+ * BPF_BTF_LOAD, which Ringtail does not have yet: a program that sends
+ * them is refused as Linux refuses a bad BTF fd. */
+#include <lib/errno.h>
+#include <lib/string.h>
+#include <kernel/clock.h>
+#include <kernel/file.h>
+#include <kernel/heap.h>
+#include <kernel/proc.h>
+#include <kernel/usermem.h>
+#include "bpf.h"
+#include "verifier.h"
+
+#define BPF_LOG_MASK (BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2 | BPF_LOG_STATS | BPF_LOG_FIXED)
+#define BPF_MAXINSNS_UNPRIV 4096
+#define PROG_FLAGS_KNOWN (BPF_F_STRICT_ALIGNMENT | BPF_F_ANY_ALIGNMENT | BPF_F_TEST_STATE_FREQ | \
+			  BPF_F_SLEEPABLE | BPF_F_TEST_RND_HI32 | BPF_F_XDP_HAS_FRAGS)
+
+struct load_ctx {
+	const union bpf_attr *attr;
+	u64 ulog;
+	u32 log_size;
+	bool fixed;
+	bool truncated;
+	u32 true_size;
+	long log_err;
+};
+
+static struct bpf_vmap *map_get(void *priv, int fd, long *err)
+{
+	struct file *f = fd_get(fd);
+	struct bpf_map *m = NULL;
+	if (!f) {
+		*err = -EBADF;
+		return NULL;
+	}
+	if (bpf_file_is_map(f)) {
+		m = f->priv;
+		bpf_map_get(m);
+	} else {
+		*err = -EINVAL;
+	}
+	file_put(f);
+	return m ? &m->vm : NULL;
+}
+
+static void map_put(void *priv, struct bpf_vmap *vm)
+{
+	bpf_map_put(vm->owner);
+}
+
+static long fd_array_get(void *priv, u32 idx, int *fd)
+{
+	const struct load_ctx *lc = priv;
+	if (!lc->attr->fd_array)
+		return -EPROTO;
+	return copy_from_user(fd, lc->attr->fd_array + (u64)idx * sizeof(u32), sizeof(u32)) ?
+		       -EFAULT : 0;
+}
+
+/* The whole log, once: its head (BPF_LOG_FIXED) or its end in the
+ * caller's log_size bytes, NUL-terminated. */
+static void log_write(void *priv, const char *s, size_t n)
+{
+	struct load_ctx *lc = priv;
+	lc->true_size = (u32)n + 1;
+	if (!lc->ulog || !lc->log_size)
+		return;
+	size_t room = lc->log_size - 1, take = n < room ? n : room;
+	const char *from = lc->fixed ? s : s + (n - take);
+	lc->truncated = n > room;
+	if (copy_to_user(lc->ulog, from, take) || copy_to_user(lc->ulog + take, "", 1))
+		lc->log_err = -EFAULT;
+}
+
+static const struct bpf_verify_ops kernel_verify_ops = {
+	.map_get = map_get, .map_put = map_put, .fd_array_get = fd_array_get,
+	.log_write = log_write,
+};
+
+static long check_log_attr(const union bpf_attr *attr)
+{
+	if (!attr->log_level && !attr->log_buf && !attr->log_size)
+		return 0;
+	if (attr->log_size < 128 || attr->log_size > UINT32_MAX >> 2 || !attr->log_level ||
+	    !attr->log_buf || (attr->log_level & ~BPF_LOG_MASK))
+		return -EINVAL;
+	return 0;
+}
+
+void bpf_prog_free_vm(struct bpf_prog *p)
+{
+	for (u32 i = 0; i < p->nr_used_maps; i++)
+		bpf_map_put(p->used_maps[i]);
+	kfree(p->used_maps);
+	kfree((void *)p->vm.insns);
+	kfree((void *)p->vm.subprogs);
+}
+
+long bpf_prog_load_vm(const union bpf_attr *attr, u64 uattr, u32 attr_size,
+		      const char name[BPF_OBJ_NAME_LEN], bool gpl)
+{
+	bool privileged = current_proc()->cred.euid == 0;
+	long rc;
+
+	if (attr->prog_flags & ~PROG_FLAGS_KNOWN)
+		return -EINVAL;
+	if (attr->prog_flags & BPF_F_SLEEPABLE)
+		return -EINVAL;         /* no sleepable program types here */
+	if (attr->prog_type != BPF_PROG_TYPE_SOCKET_FILTER &&
+	    attr->prog_type != BPF_PROG_TYPE_TRACEPOINT)
+		return -EINVAL;
+	if (!privileged && attr->prog_type != BPF_PROG_TYPE_SOCKET_FILTER)
+		return -EPERM;
+	if (!attr->insn_cnt || attr->insn_cnt > (privileged ? BPF_INSNS_MAX : BPF_MAXINSNS_UNPRIV))
+		return -E2BIG;
+	if (attr->func_info_cnt || attr->line_info_cnt) {
+		struct file *f = fd_get((int)attr->prog_btf_fd);
+		if (!f)
+			return -EBADF;
+		file_put(f);
+		return -EINVAL;         /* not a BTF object: there are none yet */
+	}
+	if ((rc = check_log_attr(attr)))
+		return rc;
+
+	struct bpf_verify_args *a = kzalloc(sizeof(*a));
+	struct bpf_prog *p = kzalloc(sizeof(*p));
+	struct bpf_insn *insns = kmalloc((size_t)attr->insn_cnt * sizeof(*insns));
+	struct load_ctx lc = {
+		.attr = attr, .ulog = attr->log_buf, .log_size = attr->log_size,
+		.fixed = attr->log_level & BPF_LOG_FIXED,
+	};
+	rc = -ENOMEM;
+	if (!a || !p || !insns)
+		goto fail;
+	rc = -EFAULT;
+	if (copy_from_user(insns, attr->insns, (size_t)attr->insn_cnt * sizeof(*insns)))
+		goto fail;
+	a->insns = insns;
+	a->len = attr->insn_cnt;
+	a->prog_type = attr->prog_type;
+	a->privileged = privileged;
+	a->gpl = gpl;
+	a->log_level = attr->log_level & ~BPF_LOG_FIXED;
+	a->helpers = bpf_kernel_helpers;
+	a->ops = &kernel_verify_ops;
+	a->priv = &lc;
+	rc = bpf_verify(a);
+	if (lc.log_err)
+		rc = lc.log_err;
+	else if (attr->log_level && (lc.truncated || a->log_full))
+		rc = -ENOSPC;
+	if (attr_size >= offsetof(union bpf_attr, log_true_size) + sizeof(u32) &&
+	    attr->log_level &&
+	    copy_to_user(uattr + offsetof(union bpf_attr, log_true_size), &lc.true_size,
+			 sizeof(u32)))
+		rc = -EFAULT;
+	p->used_maps = kzalloc((a->nr_used_maps ? a->nr_used_maps : 1) * sizeof(*p->used_maps));
+	if (!p->used_maps && !rc)
+		rc = -ENOMEM;
+	for (u32 i = 0; i < a->nr_used_maps; i++) {
+		if (p->used_maps)
+			p->used_maps[p->nr_used_maps++] = a->used_maps[i]->owner;
+		else
+			bpf_map_put(a->used_maps[i]->owner);
+	}
+	p->vm.subprogs = a->subprogs;
+	p->vm.insns = insns;
+	insns = NULL;
+	if (rc)
+		goto fail;
+	p->vm.len = a->len;
+	p->vm.nr_subprogs = a->nr_subprogs;
+	p->vm.helpers = bpf_kernel_helpers;
+	p->vm.nr_helpers = __BPF_FUNC_MAX_ID;
+	p->type = attr->prog_type;
+	p->verified_insns = a->insn_processed;
+	p->refs = 1;
+	p->gpl = gpl;
+	memcpy(p->name, name, BPF_OBJ_NAME_LEN);
+	p->load_time = clock_ns();
+	p->id = bpf_next_id();
+	kfree(a);
+	return bpf_prog_install(p);
+fail:
+	if (p) {
+		bpf_prog_free_vm(p);
+		kfree(p);
+	}
+	kfree(insns);
+	kfree(a);
+	return rc;
+}

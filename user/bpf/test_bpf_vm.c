@@ -1,0 +1,269 @@
+/* BPF bytecode through bpf(2) (Ringtail's verifier and interpreter, or
+ * Linux's): the probes libbpf 1.1 sends before loading anything, programs
+ * the verifier must refuse with Linux's errno and log line, the log
+ * buffer's rules (log_level, log_size, BPF_LOG_FIXED, ENOSPC,
+ * log_true_size), and a tracepoint program assembled here that fills
+ * ring buffer records at sys_enter_unlinkat, counted exactly. */
+#include <sys/prctl.h>
+#include "bpf_test.h"
+
+#define RAW(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define MOV_IMM(d, i)      RAW(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define MOV_REG(d, s)      RAW(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define ADD_IMM(d, i)      RAW(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
+#define RSH_IMM(d, i)      RAW(BPF_ALU64 | BPF_RSH | BPF_K, d, 0, 0, i)
+#define LDX(sz, d, s, o)   RAW(BPF_LDX | (sz) | BPF_MEM, d, s, o, 0)
+#define STX(sz, d, s, o)   RAW(BPF_STX | (sz) | BPF_MEM, d, s, o, 0)
+#define JMP_IMM(op, d, i, o) RAW(BPF_JMP | (op) | BPF_K, d, 0, o, i)
+#define JA(o)              RAW(BPF_JMP | BPF_JA, 0, 0, o, 0)
+#define LD_MAP(d, fd)      RAW(BPF_LD | BPF_IMM | BPF_DW, d, BPF_PSEUDO_MAP_FD, 0, fd), RAW(0, 0, 0, 0, 0)
+#define CALL(fn)           RAW(BPF_JMP | BPF_CALL, 0, 0, 0, fn)
+#define EXIT()             RAW(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+static char log_buf[65536];
+
+/* BPF_PROG_LOAD: the fd, or -errno; the log in log_buf when level. */
+static long load_log(int type, const char *name, const struct bpf_insn *p, unsigned n,
+		     unsigned level, unsigned size, union bpf_attr *out)
+{
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	memset(log_buf, 0x7f, sizeof(log_buf));
+	a.prog_type = (unsigned)type;
+	a.insns = (unsigned long)p;
+	a.insn_cnt = n;
+	a.license = (unsigned long)"GPL";
+	if (name)
+		memcpy(a.prog_name, name, strnlen(name, sizeof(a.prog_name) - 1));
+	if (level) {
+		a.log_level = level;
+		a.log_buf = (unsigned long)log_buf;
+		a.log_size = size;
+	}
+	long fd = sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+	if (out)
+		*out = a;
+	return fd;
+}
+
+static long load(int type, const char *name, const struct bpf_insn *p, unsigned n)
+{
+	long fd = load_log(type, name, p, n, 0, 0, NULL);
+	if (fd >= 0)
+		close((int)fd);
+	return fd >= 0 ? 0 : fd;
+}
+
+/* What libbpf 1.1 asks before loading an object (see the reference
+ * sheet libbpf-loading.md): all must load. */
+static void t_libbpf_probes(void)
+{
+	struct bpf_insn trivial[] = { MOV_IMM(0, 0), EXIT() };
+	struct bpf_insn coarse[] = { CALL(BPF_FUNC_ktime_get_coarse_ns), EXIT() };
+	struct bpf_insn kread[] = { MOV_REG(1, 10), ADD_IMM(1, -8), MOV_IMM(2, 8), MOV_IMM(3, 0),
+				    CALL(BPF_FUNC_probe_read_kernel), MOV_IMM(0, 0), EXIT() };
+	EXPECT_EQ(load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, coarse, 2), 0);
+	EXPECT_EQ(load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, trivial, 2), 0);
+	EXPECT_EQ(load(BPF_PROG_TYPE_TRACEPOINT, NULL, trivial, 2), 0);
+	EXPECT_EQ(load(BPF_PROG_TYPE_SOCKET_FILTER, "libbpf_nametest", trivial, 2), 0);
+	EXPECT_EQ(load(BPF_PROG_TYPE_TRACEPOINT, NULL, kread, 7), 0);
+	/* and the named program keeps its name */
+	long fd = load_log(BPF_PROG_TYPE_SOCKET_FILTER, "libbpf_nametest", trivial, 2, 0, 0, NULL);
+	if (EXPECT_GE(fd, 0)) {
+		struct bpf_prog_info pi;
+		union bpf_attr a;
+		memset(&pi, 0, sizeof(pi));
+		memset(&a, 0, sizeof(a));
+		a.info.bpf_fd = (unsigned)fd;
+		a.info.info_len = sizeof(pi);
+		a.info.info = (unsigned long)&pi;
+		EXPECT_EQ(sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)), 0);
+		EXPECT_EQ(strcmp(pi.name, "libbpf_nametest"), 0);
+		EXPECT_EQ(pi.type, BPF_PROG_TYPE_SOCKET_FILTER);
+		close((int)fd);
+	}
+}
+
+/* Programs Linux refuses, with its errno and a line of its log. */
+static void t_rejected(void)
+{
+	int ring = ringbuf_new(4096);
+	if (!EXPECT_GE(ring, 0))
+		return;
+	const struct {
+		const char *what, *line;
+		int err;
+		unsigned n;
+		struct bpf_insn p[16];
+	} cases[] = {
+		{ "ctx out of bounds", "invalid bpf_context access off=8192 size=8", EACCES, 2,
+		  { LDX(BPF_DW, 0, 1, 8192), EXIT() } },
+		{ "unbounded loop", "infinite loop detected", EINVAL, 5,
+		  { LDX(BPF_DW, 1, 1, 8), JMP_IMM(BPF_JGT, 1, 10, 1), JA(-2), MOV_IMM(0, 0), EXIT() } },
+		{ "scalar as the ring", "R1 type=scalar expected=map_ptr", EACCES, 6,
+		  { MOV_IMM(1, 0), MOV_IMM(2, 8), MOV_IMM(3, 0), CALL(BPF_FUNC_ringbuf_reserve),
+		    MOV_IMM(0, 0), EXIT() } },
+		{ "no such helper", "invalid func unknown#9999", EINVAL, 2, { CALL(9999), EXIT() } },
+		{ "r0 unset", "R0 !read_ok", EACCES, 1, { EXIT() } },
+		{ "stack too deep", "invalid write to stack R10 off=-520 size=8", EACCES, 4,
+		  { MOV_IMM(1, 0), STX(BPF_DW, 10, 1, -520), MOV_IMM(0, 0), EXIT() } },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long fd = load_log(BPF_PROG_TYPE_TRACEPOINT, NULL, cases[i].p, cases[i].n, 1,
+				   sizeof(log_buf), NULL);
+		if (!EXPECT_ERRNO(fd, cases[i].err) || !EXPECT_TRUE(strstr(log_buf, cases[i].line)))
+			ktap_diag("%s: log: %.300s", cases[i].what, log_buf);
+		if (fd >= 0)
+			close((int)fd);
+	}
+	/* a ring buffer record kept on one path */
+	struct bpf_insn leak[] = {
+		LDX(BPF_DW, 6, 1, 16), LD_MAP(1, ring), MOV_IMM(2, 8), MOV_IMM(3, 0),
+		CALL(BPF_FUNC_ringbuf_reserve), JMP_IMM(BPF_JEQ, 0, 0, 4), JMP_IMM(BPF_JEQ, 6, 0, 3),
+		MOV_REG(1, 0), MOV_IMM(2, 0), CALL(BPF_FUNC_ringbuf_submit), MOV_IMM(0, 0), EXIT(),
+	};
+	long fd = load_log(BPF_PROG_TYPE_TRACEPOINT, NULL, leak, 13, 1, sizeof(log_buf), NULL);
+	if (!EXPECT_ERRNO(fd, EINVAL) || !EXPECT_TRUE(strstr(log_buf, "Unreleased reference id=")))
+		ktap_diag("leak: log: %.300s", log_buf);
+	close(ring);
+}
+
+/* The log buffer's rules. */
+static void t_log(void)
+{
+	struct bpf_insn bad[] = { LDX(BPF_DW, 0, 1, 8192), EXIT() };
+	struct bpf_insn ok[] = { MOV_IMM(0, 0), EXIT() };
+	union bpf_attr a;
+	EXPECT_ERRNO(load_log(BPF_PROG_TYPE_TRACEPOINT, NULL, bad, 2, 1, 100, NULL), EINVAL);
+	EXPECT_ERRNO(load_log(BPF_PROG_TYPE_TRACEPOINT, NULL, bad, 2, 32, 4096, NULL), EINVAL);
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_TRACEPOINT;
+	a.insns = (unsigned long)ok;
+	a.insn_cnt = 2;
+	a.license = (unsigned long)"GPL";
+	a.log_buf = (unsigned long)log_buf;
+	a.log_size = 4096;
+	EXPECT_ERRNO(sys_bpf(BPF_PROG_LOAD, &a, sizeof(a)), EINVAL);   /* buffer, no level */
+	/* a log that fits: NUL-terminated, the stats line last */
+	long fd = load_log(BPF_PROG_TYPE_TRACEPOINT, NULL, ok, 2, 1, 4096, &a);
+	if (EXPECT_GE(fd, 0)) {
+		EXPECT_TRUE(strstr(log_buf, "processed 2 insns") != NULL);
+		close((int)fd);
+	}
+	/* too small: ENOSPC, the end kept (the error), or with
+	 * BPF_LOG_FIXED the beginning; log_true_size says what was needed */
+	union bpf_attr out;
+	fd = load_log(BPF_PROG_TYPE_TRACEPOINT, NULL, bad, 2, 2, 128, &out);
+	EXPECT_ERRNO(fd, ENOSPC);
+	EXPECT_EQ(strnlen(log_buf, 128), 127);
+	EXPECT_TRUE(strstr(log_buf, "processed") != NULL);
+	fd = load_log(BPF_PROG_TYPE_TRACEPOINT, NULL, bad, 2, 2 | BPF_LOG_FIXED, 128, &out);
+	EXPECT_ERRNO(fd, ENOSPC);
+	EXPECT_EQ(strncmp(log_buf, "0: ", 3), 0);
+	EXPECT_EQ(strnlen(log_buf, 128), 127);
+}
+
+/* The record the unlinkat program writes. */
+struct unlink_rec {
+	int pid;
+	char comm[16];
+	char filename[64];
+};
+
+struct seen {
+	int n, mine, bad;
+	char comm[16];
+};
+
+static int count_cb(void *ctx, void *data, size_t size)
+{
+	struct seen *s = ctx;
+	const struct unlink_rec *r = data;
+	s->n++;
+	if (size != 88) {
+		s->bad++;
+		return 0;
+	}
+	if (r->pid == getpid() && !strncmp(r->filename, "/nonexistent/bpf_vm_", 20) &&
+	    !strncmp(r->comm, s->comm, 16))
+		s->mine++;
+	return 0;
+}
+
+/* sys_enter_unlinkat -> ring buffer, assembled by hand: query the free
+ * space, reserve, fill {pid, comm, filename}, submit. */
+static void t_unlink_flow(void)
+{
+	int tp = tp_id("syscalls", "sys_enter_unlinkat");
+	if (tp < 0) {
+		KTAP_SKIP("no tracefs");
+		return;
+	}
+	int ring = ringbuf_new(64 * 1024);
+	if (!EXPECT_GE(ring, 0))
+		return;
+	struct bpf_insn p[] = {
+		MOV_REG(6, 1),                                  /* 0 */
+		LD_MAP(1, ring), MOV_IMM(2, BPF_RB_AVAIL_DATA), /* 1-3 */
+		CALL(BPF_FUNC_ringbuf_query),                   /* 4 */
+		JMP_IMM(BPF_JGT, 0, 64 * 1024 - 256, 22),       /* 5: nearly full: out */
+		LD_MAP(1, ring), MOV_IMM(2, 88), MOV_IMM(3, 0), /* 6-9 */
+		CALL(BPF_FUNC_ringbuf_reserve),                 /* 10 */
+		JMP_IMM(BPF_JEQ, 0, 0, 16),                     /* 11 */
+		MOV_REG(7, 0),
+		CALL(BPF_FUNC_get_current_pid_tgid),
+		RSH_IMM(0, 32),
+		STX(BPF_W, 7, 0, 0),                            /* 15 */
+		MOV_REG(1, 7), ADD_IMM(1, 4), MOV_IMM(2, 16),
+		CALL(BPF_FUNC_get_current_comm),                /* 19 */
+		MOV_REG(1, 7), ADD_IMM(1, 20), MOV_IMM(2, 64),
+		LDX(BPF_DW, 3, 6, 24),                          /* args[1]: the path */
+		CALL(BPF_FUNC_probe_read_user_str),             /* 24 */
+		MOV_REG(1, 7), MOV_IMM(2, 0),
+		CALL(BPF_FUNC_ringbuf_submit),                  /* 27 */
+		MOV_IMM(0, 0), EXIT(),                          /* 28: out */
+	};
+	union bpf_attr out;
+	long prog = load_log(BPF_PROG_TYPE_TRACEPOINT, "unlink_vm", p, sizeof(p) / sizeof(p[0]), 1,
+			     sizeof(log_buf), &out);
+	if (!EXPECT_GE(prog, 0)) {
+		ktap_diag("log: %.600s", log_buf);
+		close(ring);
+		return;
+	}
+	struct seen s;
+	memset(&s, 0, sizeof(s));
+	prctl(PR_GET_NAME, s.comm);
+	struct ring_buffer *rb = ring_buffer__new(ring, count_cb, &s, NULL);
+	int pfd = attach_prog((int)prog, tp);
+	close((int)prog);
+	if (!EXPECT_TRUE(rb != NULL) || !EXPECT_GE(pfd, 0)) {
+		close(ring);
+		return;
+	}
+	enum { N = 100 };
+	char path[64];
+	for (int i = 0; i < N; i++) {
+		snprintf(path, sizeof(path), "/nonexistent/bpf_vm_%d", i);
+		RSYS(SYS_unlinkat, AT_FDCWD, path, 0);
+	}
+	close(pfd);                     /* detached: no more records */
+	ring_buffer__consume(rb);
+	EXPECT_EQ(s.mine, N);
+	EXPECT_EQ(s.bad, 0);
+	ring_buffer__free(rb);
+	close(ring);
+}
+
+static const struct ktap_case cases[] = {
+	KTAP_CASE(t_libbpf_probes),
+	KTAP_CASE(t_rejected),
+	KTAP_CASE(t_log),
+	KTAP_CASE(t_unlink_flow),
+};
+
+int main(void)
+{
+	return ktap_run(cases, KTAP_COUNT(cases));
+}
