@@ -196,7 +196,8 @@ bench: all
 # --- setup -------------------------------------------------------------------
 DEB_PACKAGES := gcc gcc-x86-64-linux-gnu binutils-x86-64-linux-gnu make nasm \
                 grub-pc-bin grub-common xorriso mtools qemu-system-x86 gdb \
-                musl-tools python3 spin linux-libc-dev busybox-static cpio
+                musl-tools python3 spin linux-libc-dev busybox-static cpio \
+                clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

@@ -66,3 +66,10 @@ test_bpf_verifier_SRCS := kernel/bpf/tests/test_bpf_verifier.c kernel/bpf/tests/
                           $(BPF_VM_SRCS) $(BPF_VERIFIER_SRCS)
 test_bpf_verifier_CFLAGS := $(BPF_CFLAGS)
 test_bpf_verifier_VARIANTS := asan
+
+# Random programs: the verifier rejects them or they run safely under an
+# interpreter that checks every access (BPF_VM_CHECKED).
+HOST_TESTS += test_bpf_fuzz
+test_bpf_fuzz_SRCS := kernel/bpf/tests/test_bpf_fuzz.c kernel/bpf/tests/bpf_vhost.c \
+                      $(BPF_VM_SRCS) $(BPF_VERIFIER_SRCS)
+test_bpf_fuzz_CFLAGS := $(BPF_CFLAGS) -DBPF_VM_CHECKED

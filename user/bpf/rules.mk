@@ -30,3 +30,31 @@ bpfdemos_DEPS := user/bpf/bpf_demo.h $(LIBBPF_HDRS)
 bpf-linux-progs: $(addprefix $(BUILD)/host/linux/,$(bpftests_PROGS))
 
 TEST_PLANS += user/bpf/bpf.plan
+
+# The seed flows as real BPF (user/bpf/prog/*.bpf.c): clang -target bpf,
+# skeletons from bpftool, a static glibc program linked with Debian's
+# libbpf.a, libelf.a and libz.a (packages clang llvm bpftool libbpf-dev
+# libelf-dev zlib1g-dev). It runs on Ringtail and on Linux unchanged.
+BPF_CLANG_FLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -I/usr/include/x86_64-linux-gnu \
+                   -Iuser/bpf/prog -Wall
+SEED_BPF := unlink kill
+
+$(BUILD)/bpfobj/%.bpf.o: user/bpf/prog/%.bpf.c user/bpf/prog/seed.h
+	@mkdir -p $(dir $@)
+	@echo "  CLANG   $@"
+	$(Q)clang $(BPF_CLANG_FLAGS) -c $< -o $@
+
+$(BUILD)/bpfobj/%.skel.h: $(BUILD)/bpfobj/%.bpf.o
+	@echo "  SKEL    $@"
+	$(Q)bpftool gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/user/seed_flows: user/bpf/seed_flows.c user/bpf/prog/seed.h user/lib/ktap.h \
+                          $(addprefix $(BUILD)/bpfobj/,$(addsuffix .skel.h,$(SEED_BPF)))
+	@mkdir -p $(dir $@)
+	@echo "  GCC     $@ (static, Debian libbpf)"
+	$(Q)gcc -static -O2 -g -Wall -Wextra -Wno-missing-field-initializers -I$(BUILD)/bpfobj \
+		-Iuser/bpf/prog -Iuser/lib $< -o $@ -lbpf -lelf -lz
+
+USER_PROGS += $(BUILD)/user/seed_flows
+IMAGE_PROGS += $(BUILD)/user/seed_flows
+.SECONDARY: $(addprefix $(BUILD)/bpfobj/,$(addsuffix .bpf.o,$(SEED_BPF)))

@@ -84,6 +84,7 @@ int vhost_verify(struct vhost *h, struct bpf_verify_args *a, const struct bpf_in
 	a->gpl = true;
 	a->log_level = log_level;
 	a->ops = &vhost_ops;
+	a->helpers = h->helpers;
 	a->priv = h;
 	return bpf_verify(a);
 }

@@ -10,6 +10,7 @@
 struct vhost {
 	char log[VHOST_LOG_MAX];
 	size_t log_len;
+	const bpf_helper_fn *helpers;   /* what the runner has (NULL: all known) */
 };
 
 extern const struct bpf_verify_ops vhost_ops;
