@@ -74,6 +74,7 @@ struct bpf_prog {
 	struct bpf_map **used_maps;     /* bytecode: the maps it names */
 	u32 nr_used_maps;
 	u32 verified_insns;
+	struct bpf_btf_obj *btf;        /* prog_btf_fd's, when func/line info came */
 	struct bpf_map *maps[BPF_PROG_MAX_MAPS];
 	int refs;
 	u32 id;
@@ -113,6 +114,22 @@ u32 bpf_next_id(void);
 long bpf_prog_load_vm(const union bpf_attr *attr, u64 uattr, u32 attr_size,
 		      const char name[BPF_OBJ_NAME_LEN], bool gpl);
 void bpf_prog_free_vm(struct bpf_prog *p);
+
+/* link.c: BPF_LINK_CREATE (an fd, or -errno), links' info, fd type */
+long bpf_link_create(const union bpf_attr *attr);
+long bpf_link_info(struct file *f, u64 uinfo, u32 len, u32 *out_len);
+bool bpf_file_is_link(struct file *f);
+
+/* btf_obj.c: BPF_BTF_LOAD, BTF objects and their info */
+struct bpf_btf_obj;
+struct bpf_btf;
+long bpf_btf_load(const union bpf_attr *attr);
+struct bpf_btf_obj *bpf_btf_obj_get(int fd, long *err);  /* with a reference */
+void bpf_btf_obj_put(struct bpf_btf_obj *o);
+const struct bpf_btf *bpf_btf_obj_btf(const struct bpf_btf_obj *o);
+u32 bpf_btf_obj_id(const struct bpf_btf_obj *o);
+bool bpf_file_is_btf(struct file *f);
+long bpf_btf_info(struct file *f, u64 uinfo, u32 len, u32 *out_len);
 
 /* helpers.c */
 extern const bpf_helper_fn bpf_kernel_helpers[__BPF_FUNC_MAX_ID];

@@ -199,6 +199,7 @@ static long prog_info(struct bpf_prog *p, u64 uinfo, u32 len, u32 *out_len)
 		return -EFAULT;
 	info.type = p->type;
 	info.verified_insns = p->verified_insns;
+	info.btf_id = bpf_btf_obj_id(p->btf);
 	info.id = p->id;
 	info.load_time = p->load_time;
 	info.gpl_compatible = p->gpl;
@@ -223,12 +224,15 @@ static long obj_get_info(union bpf_attr *attr, u64 uattr)
 	if (!f)
 		return -EBADFD;         /* sic: Linux's errno here */
 	u32 len = attr->info.info_len, out_len = 0;
-	size_t known = bpf_file_is_map(f) ? sizeof(struct bpf_map_info) : sizeof(struct bpf_prog_info);
+	size_t known = bpf_file_is_map(f) ? sizeof(struct bpf_map_info) :
+		       bpf_file_is_link(f) ? sizeof(struct bpf_link_info) :
+		       bpf_file_is_btf(f) ? sizeof(struct bpf_btf_info) : sizeof(struct bpf_prog_info);
 	long rc = 0;
 	/* Linux: not a map or program is EINVAL before the length is looked
 	 * at; then more than a page is E2BIG, and a longer info than ours is
 	 * fine if its tail is zero (bpf_check_uarg_tail_zero). */
-	if (!bpf_file_is_map(f) && !bpf_prog_from_file(f))
+	if (!bpf_file_is_map(f) && !bpf_prog_from_file(f) && !bpf_file_is_link(f) &&
+	    !bpf_file_is_btf(f))
 		rc = -EINVAL;
 	else if (len > PAGE_BYTES)
 		rc = -E2BIG;
@@ -246,6 +250,10 @@ static long obj_get_info(union bpf_attr *attr, u64 uattr)
 		rc = map_info(f->priv, attr->info.info, len, &out_len);
 	else if ((p = bpf_prog_from_file(f)))
 		rc = prog_info(p, attr->info.info, len, &out_len);
+	else if (bpf_file_is_link(f))
+		rc = bpf_link_info(f, attr->info.info, len, &out_len);
+	else if (bpf_file_is_btf(f))
+		rc = bpf_btf_info(f, attr->info.info, len, &out_len);
 	else
 		rc = -EINVAL;
 	file_put(f);
@@ -287,6 +295,14 @@ SYSCALL_DEFINE(bpf)
 		return prog_load(&attr, uattr, size);
 	case BPF_OBJ_GET_INFO_BY_FD:
 		return obj_get_info(&attr, uattr);
+	case BPF_BTF_LOAD:
+		if (!tail_zero(&attr, ATTR_END(btf_token_fd)))
+			return -EINVAL;
+		return bpf_btf_load(&attr);
+	case BPF_LINK_CREATE:
+		if (!tail_zero(&attr, ATTR_END(link_create)))
+			return -EINVAL;
+		return bpf_link_create(&attr);
 	default:
 		return -EINVAL;
 	}

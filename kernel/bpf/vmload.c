@@ -3,9 +3,8 @@
  * names (held by the program from then on), and the verifier log written
  * to the caller's buffer as Linux does (log_level, log_size, log_buf; the
  * end of the log kept unless BPF_LOG_FIXED; ENOSPC when it did not fit;
- * log_true_size written back). Program BTF (func_info, line_info) needs
- * BPF_BTF_LOAD, which Ringtail does not have yet: a program that sends
- * them is refused as Linux refuses a bad BTF fd. */
+ * log_true_size written back), and the program's BTF (prog_btf_fd with
+ * func_info and line_info records, Linux's record size rules). */
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <kernel/clock.h>
@@ -93,8 +92,42 @@ static long check_log_attr(const union bpf_attr *attr)
 	return 0;
 }
 
+/* cnt records of rec_size bytes at urec into kernel records of size
+ * bytes (Linux: rec_size at least ours, a multiple of 4, at most 252, any
+ * bytes past ours zero). NULL and *rc on failure. */
+static void *copy_records(u64 urec, u32 cnt, u32 rec_size, u32 size, long *rc)
+{
+	if (rec_size < size || rec_size > 252 || rec_size % 4) {
+		*rc = -EINVAL;
+		return NULL;
+	}
+	u8 *out = kzalloc((size_t)cnt * size);
+	if (!out) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	for (u32 i = 0; i < cnt; i++) {
+		u8 rec[252];
+		if (copy_from_user(rec, urec + (u64)i * rec_size, rec_size)) {
+			*rc = -EFAULT;
+			goto fail;
+		}
+		for (u32 j = size; j < rec_size; j++)
+			if (rec[j]) {
+				*rc = -E2BIG;
+				goto fail;
+			}
+		memcpy(out + (size_t)i * size, rec, size);
+	}
+	return out;
+fail:
+	kfree(out);
+	return NULL;
+}
+
 void bpf_prog_free_vm(struct bpf_prog *p)
 {
+	bpf_btf_obj_put(p->btf);
 	for (u32 i = 0; i < p->nr_used_maps; i++)
 		bpf_map_put(p->used_maps[i]);
 	kfree(p->used_maps);
@@ -119,19 +152,13 @@ long bpf_prog_load_vm(const union bpf_attr *attr, u64 uattr, u32 attr_size,
 		return -EPERM;
 	if (!attr->insn_cnt || attr->insn_cnt > (privileged ? BPF_INSNS_MAX : BPF_MAXINSNS_UNPRIV))
 		return -E2BIG;
-	if (attr->func_info_cnt || attr->line_info_cnt) {
-		struct file *f = fd_get((int)attr->prog_btf_fd);
-		if (!f)
-			return -EBADF;
-		file_put(f);
-		return -EINVAL;         /* not a BTF object: there are none yet */
-	}
 	if ((rc = check_log_attr(attr)))
 		return rc;
 
 	struct bpf_verify_args *a = kzalloc(sizeof(*a));
 	struct bpf_prog *p = kzalloc(sizeof(*p));
 	struct bpf_insn *insns = kmalloc((size_t)attr->insn_cnt * sizeof(*insns));
+	void *func_info = NULL, *line_info = NULL;
 	struct load_ctx lc = {
 		.attr = attr, .ulog = attr->log_buf, .log_size = attr->log_size,
 		.fixed = attr->log_level & BPF_LOG_FIXED,
@@ -142,6 +169,26 @@ long bpf_prog_load_vm(const union bpf_attr *attr, u64 uattr, u32 attr_size,
 	rc = -EFAULT;
 	if (copy_from_user(insns, attr->insns, (size_t)attr->insn_cnt * sizeof(*insns)))
 		goto fail;
+	if (attr->func_info_cnt || attr->line_info_cnt) {
+		p->btf = bpf_btf_obj_get((int)attr->prog_btf_fd, &rc);
+		if (!p->btf)
+			goto fail;
+		a->btf = bpf_btf_obj_btf(p->btf);
+		if (attr->func_info_cnt &&
+		    !(func_info = copy_records(attr->func_info, attr->func_info_cnt,
+					       attr->func_info_rec_size,
+					       sizeof(struct bpf_func_info), &rc)))
+			goto fail;
+		if (attr->line_info_cnt &&
+		    !(line_info = copy_records(attr->line_info, attr->line_info_cnt,
+					       attr->line_info_rec_size,
+					       sizeof(struct bpf_line_info), &rc)))
+			goto fail;
+		a->func_info = func_info;
+		a->func_info_cnt = attr->func_info_cnt;
+		a->line_info = line_info;
+		a->line_info_cnt = attr->line_info_cnt;
+	}
 	a->insns = insns;
 	a->len = attr->insn_cnt;
 	a->prog_type = attr->prog_type;
@@ -187,8 +234,12 @@ long bpf_prog_load_vm(const union bpf_attr *attr, u64 uattr, u32 attr_size,
 	p->load_time = clock_ns();
 	p->id = bpf_next_id();
 	kfree(a);
+	kfree(func_info);
+	kfree(line_info);
 	return bpf_prog_install(p);
 fail:
+	kfree(func_info);
+	kfree(line_info);
 	if (p) {
 		bpf_prog_free_vm(p);
 		kfree(p);

@@ -1,7 +1,8 @@
 /* The two seed flows with real BPF programs, loaded the way users load
  * them: BPF C compiled by clang (user/bpf/prog), skeletons from bpftool,
  * Debian's libbpf 1.1 linked statically (with libelf and zlib; glibc, not
- * musl). The same binary runs on Linux.
+ * musl), which finds the kernel's BTF and BPF links and uses both. The
+ * same binary runs on Linux.
  *
  *   t_unlink  sys_enter_unlinkat -> ring buffer: N unlinkat calls give
  *             exactly N records {pid, comm, filename} from this process
@@ -16,6 +17,7 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ktap.h"
 #include "seed.h"
@@ -51,6 +53,23 @@ static int on_unlink(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* libbpf took the kernel's BTF (the program has a btf_id) and attached
+ * through a BPF link (its perf event link is readable). */
+static void expect_btf_and_link(int prog_fd, const struct bpf_link *link)
+{
+	struct bpf_prog_info pi;
+	struct bpf_link_info li;
+	__u32 len = sizeof(pi);
+	memset(&pi, 0, sizeof(pi));
+	memset(&li, 0, sizeof(li));
+	EXPECT_EQ(bpf_obj_get_info_by_fd(prog_fd, &pi, &len), 0);
+	EXPECT_NE(pi.btf_id, 0);
+	len = sizeof(li);
+	EXPECT_EQ(bpf_obj_get_info_by_fd(bpf_link__fd(link), &li, &len), 0);
+	EXPECT_EQ(li.type, BPF_LINK_TYPE_PERF_EVENT);
+	EXPECT_EQ(li.prog_id, pi.id);
+}
+
 static void t_unlink(void)
 {
 	struct unlink_bpf *skel = unlink_bpf__open_and_load();
@@ -60,6 +79,7 @@ static void t_unlink(void)
 	struct ring_buffer *rb =
 		ring_buffer__new(bpf_map__fd(skel->maps.unlink_events), on_unlink, &s, NULL);
 	if (EXPECT_TRUE(rb != NULL) && EXPECT_EQ(unlink_bpf__attach(skel), 0)) {
+		expect_btf_and_link(bpf_program__fd(skel->progs.log_unlinkat), skel->links.log_unlinkat);
 		char path[64];
 		for (int i = 0; i < N_UNLINK; i++) {
 			snprintf(path, sizeof(path), "/nonexistent/seed_%d", i);
@@ -101,6 +121,7 @@ static void t_kill(void)
 		ring_buffer__new(bpf_map__fd(skel->maps.replies), on_reply, &s, NULL);
 	if (EXPECT_TRUE(urb != NULL) && EXPECT_TRUE(rb != NULL) &&
 	    EXPECT_EQ(kill_bpf__attach(skel), 0)) {
+		expect_btf_and_link(bpf_program__fd(skel->progs.drain_on_kill), skel->links.drain_on_kill);
 		int seq = 0;
 		for (int b = 0; b < N_KILL_BATCHES; b++) {
 			for (int i = 0; i < KILL_BATCH; i++, seq++) {

@@ -2,10 +2,24 @@
  * Linux's): the probes libbpf 1.1 sends before loading anything, programs
  * the verifier must refuse with Linux's errno and log line, the log
  * buffer's rules (log_level, log_size, BPF_LOG_FIXED, ENOSPC,
- * log_true_size), and a tracepoint program assembled here that fills
- * ring buffer records at sys_enter_unlinkat, counted exactly. */
+ * log_true_size), a tracepoint program assembled here that fills ring
+ * buffer records at sys_enter_unlinkat, counted exactly, attached by
+ * ioctl or by a BPF link, and BPF_LINK_CREATE's errnos. */
 #include <sys/prctl.h>
+#include <linux/btf.h>
 #include "bpf_test.h"
+
+/* A tracepoint event for every task on CPU 0, not enabled. */
+static int tp_event(int tp)
+{
+	struct perf_event_attr pa;
+	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
+	pa.type = PERF_TYPE_TRACEPOINT;
+	pa.config = (__u64)tp;
+	pa.sample_period = 1;
+	return perf_open(&pa, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+}
 
 #define RAW(c, d, s, o, i) \
 	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
@@ -191,9 +205,22 @@ static int count_cb(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* A BPF_PERF_EVENT link from prog to perf event pfd: the link fd or -errno. */
+static long link_create(int prog, int target, unsigned type, unsigned flags)
+{
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = (unsigned)prog;
+	a.link_create.target_fd = (unsigned)target;
+	a.link_create.attach_type = type;
+	a.link_create.flags = flags;
+	return sys_bpf(BPF_LINK_CREATE, &a, sizeof(a));
+}
+
 /* sys_enter_unlinkat -> ring buffer, assembled by hand: query the free
- * space, reserve, fill {pid, comm, filename}, submit. */
-static void t_unlink_flow(void)
+ * space, reserve, fill {pid, comm, filename}, submit. Attached through
+ * PERF_EVENT_IOC_SET_BPF, or through a link that outlives the event fd. */
+static void unlink_flow(bool use_link)
 {
 	int tp = tp_id("syscalls", "sys_enter_unlinkat");
 	if (tp < 0) {
@@ -236,7 +263,17 @@ static void t_unlink_flow(void)
 	memset(&s, 0, sizeof(s));
 	prctl(PR_GET_NAME, s.comm);
 	struct ring_buffer *rb = ring_buffer__new(ring, count_cb, &s, NULL);
-	int pfd = attach_prog((int)prog, tp);
+	int pfd, link = -1;
+	if (use_link) {
+		pfd = tp_event(tp);
+		link = pfd >= 0 ? (int)link_create((int)prog, pfd, BPF_PERF_EVENT, 0) : -1;
+		EXPECT_GE(link, 0);
+		if (pfd >= 0)
+			close(pfd);     /* the link holds the event */
+		pfd = link;
+	} else {
+		pfd = attach_prog((int)prog, tp);
+	}
 	close((int)prog);
 	if (!EXPECT_TRUE(rb != NULL) || !EXPECT_GE(pfd, 0)) {
 		close(ring);
@@ -249,6 +286,7 @@ static void t_unlink_flow(void)
 		RSYS(SYS_unlinkat, AT_FDCWD, path, 0);
 	}
 	close(pfd);                     /* detached: no more records */
+	RSYS(SYS_unlinkat, AT_FDCWD, "/nonexistent/bpf_vm_after", 0);
 	ring_buffer__consume(rb);
 	EXPECT_EQ(s.mine, N);
 	EXPECT_EQ(s.bad, 0);
@@ -256,11 +294,126 @@ static void t_unlink_flow(void)
 	close(ring);
 }
 
+static void t_unlink_flow(void)
+{
+	unlink_flow(false);
+}
+
+static void t_unlink_flow_link(void)
+{
+	unlink_flow(true);
+}
+
+/* BPF_LINK_CREATE's errnos, libbpf's probe among them, and link info. */
+static void t_link_errors(void)
+{
+	int tp = tp_id("syscalls", "sys_enter_getpid");
+	if (tp < 0) {
+		KTAP_SKIP("no tracefs");
+		return;
+	}
+	struct bpf_insn nop[] = { MOV_IMM(0, 0), EXIT() };
+	long tprog = load_log(BPF_PROG_TYPE_TRACEPOINT, NULL, nop, 2, 0, 0, NULL);
+	long sprog = load_log(BPF_PROG_TYPE_SOCKET_FILTER, NULL, nop, 2, 0, 0, NULL);
+	int ev = tp_event(tp);
+	if (!EXPECT_GE(tprog, 0) || !EXPECT_GE(sprog, 0) || !EXPECT_GE(ev, 0))
+		return;
+	EXPECT_ERRNO(link_create((int)tprog, -1, BPF_PERF_EVENT, 0), EBADF);   /* libbpf's probe */
+	EXPECT_ERRNO(link_create(9999, ev, BPF_PERF_EVENT, 0), EBADF);
+	EXPECT_ERRNO(link_create(ev, ev, BPF_PERF_EVENT, 0), EINVAL);          /* not a program */
+	EXPECT_ERRNO(link_create((int)sprog, ev, BPF_PERF_EVENT, 0), EINVAL);
+	EXPECT_ERRNO(link_create((int)tprog, ev, BPF_PERF_EVENT, 1), EINVAL);
+	EXPECT_ERRNO(link_create((int)tprog, (int)sprog, BPF_PERF_EVENT, 0), EBADF);  /* not an event */
+	EXPECT_ERRNO(RSYS(SYS_ioctl, ev, PERF_EVENT_IOC_SET_BPF, sprog), EINVAL);
+	long link = link_create((int)tprog, ev, BPF_PERF_EVENT, 0);
+	if (EXPECT_GE(link, 0)) {
+		EXPECT_ERRNO(link_create((int)tprog, ev, BPF_PERF_EVENT, 0), EEXIST);
+		struct bpf_link_info li;
+		struct bpf_prog_info pi;
+		union bpf_attr a;
+		memset(&li, 0, sizeof(li));
+		memset(&pi, 0, sizeof(pi));
+		memset(&a, 0, sizeof(a));
+		a.info.bpf_fd = (unsigned)link;
+		a.info.info_len = sizeof(li);
+		a.info.info = (unsigned long)&li;
+		EXPECT_EQ(sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)), 0);
+		a.info.bpf_fd = (unsigned)tprog;
+		a.info.info_len = sizeof(pi);
+		a.info.info = (unsigned long)&pi;
+		EXPECT_EQ(sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)), 0);
+		EXPECT_EQ(li.type, BPF_LINK_TYPE_PERF_EVENT);
+		EXPECT_EQ(li.prog_id, pi.id);
+		EXPECT_NE(li.id, 0);
+		close((int)link);
+	}
+	close(ev);
+	close((int)tprog);
+	close((int)sprog);
+}
+
+/* BPF_BTF_LOAD: a small valid blob is kept (fd, id, the bytes back
+ * through its info); a bad one is EINVAL with the reason in the log;
+ * more than 16 MiB is E2BIG. */
+static void t_btf_load(void)
+{
+	static const struct {
+		struct btf_header h;
+		__u32 type[4];
+		char str[6];
+	} __attribute__((packed)) blob = {
+		{ .magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(struct btf_header),
+		  .type_off = 0, .type_len = 16, .str_off = 16, .str_len = 5 },
+		{ 1, BTF_KIND_INT << 24, 4, (BTF_INT_SIGNED << 24) | 32 },
+		"\0int",
+	};
+	union bpf_attr a;
+	char blog[256];
+	memset(&a, 0, sizeof(a));
+	a.btf = (unsigned long)&blob;
+	a.btf_size = sizeof(blob) - 1;
+	long fd = sys_bpf(BPF_BTF_LOAD, &a, sizeof(a));
+	if (EXPECT_GE(fd, 0)) {
+		struct bpf_btf_info bi;
+		char back[64];
+		union bpf_attr ia;
+		memset(&bi, 0, sizeof(bi));
+		memset(&ia, 0, sizeof(ia));
+		bi.btf = (unsigned long)back;
+		bi.btf_size = sizeof(back);
+		ia.info.bpf_fd = (unsigned)fd;
+		ia.info.info_len = sizeof(bi);
+		ia.info.info = (unsigned long)&bi;
+		EXPECT_EQ(sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &ia, sizeof(ia)), 0);
+		EXPECT_EQ(bi.btf_size, sizeof(blob) - 1);
+		EXPECT_NE(bi.id, 0);
+		EXPECT_EQ(memcmp(back, &blob, sizeof(blob) - 1), 0);
+		close((int)fd);
+	}
+	static char bad[sizeof(blob)];
+	memcpy(bad, &blob, sizeof(blob));
+	bad[0] ^= 1;                    /* the magic */
+	a.btf = (unsigned long)bad;
+	a.btf_log_buf = (unsigned long)blog;
+	a.btf_log_size = sizeof(blog);
+	a.btf_log_level = 1;
+	memset(blog, 0, sizeof(blog));
+	EXPECT_ERRNO(sys_bpf(BPF_BTF_LOAD, &a, sizeof(a)), EINVAL);
+	EXPECT_TRUE(blog[0] != 0);
+	memset(&a, 0, sizeof(a));
+	a.btf = (unsigned long)&blob;
+	a.btf_size = (16u << 20) + 1;
+	EXPECT_ERRNO(sys_bpf(BPF_BTF_LOAD, &a, sizeof(a)), E2BIG);
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(t_libbpf_probes),
 	KTAP_CASE(t_rejected),
 	KTAP_CASE(t_log),
 	KTAP_CASE(t_unlink_flow),
+	KTAP_CASE(t_unlink_flow_link),
+	KTAP_CASE(t_link_errors),
+	KTAP_CASE(t_btf_load),
 };
 
 int main(void)
