@@ -20,6 +20,7 @@
 #include <kernel/irq_work.h>
 #include <kernel/perf.h>
 #include <kernel/sched.h>
+#include <kernel/spinlock.h>
 #include <linux/bpf.h>
 #include "ringbuf.h"
 #include "vm.h"
@@ -44,6 +45,9 @@ struct bpf_map {
 	/* Perf event arrays: one perf event file per CPU (NULL: empty). */
 	struct file **events;
 	struct bpf_vmap vm;             /* what programs see (vm.owner == this) */
+	/* Arrays: frames holds the values' nr_area_pages pages. */
+	spinlock_t freeze_lock;         /* BPF_MAP_FREEZE against writable mmaps */
+	int writable_maps;              /* writable user mappings of the values */
 };
 
 /* Context a handler gets from a tracepoint hit. */
@@ -114,6 +118,17 @@ u32 bpf_next_id(void);
 long bpf_prog_load_vm(const union bpf_attr *attr, u64 uattr, u32 attr_size,
 		      const char name[BPF_OBJ_NAME_LEN], bool gpl);
 void bpf_prog_free_vm(struct bpf_prog *p);
+
+/* arraymap.c: BPF_MAP_TYPE_ARRAY */
+struct mm;
+long bpf_array_check(const union bpf_attr *attr);
+long bpf_array_alloc(struct bpf_map *m);
+void bpf_array_free(struct bpf_map *m);
+long bpf_array_lookup(struct bpf_map *m, u64 ukey, u64 uvalue);
+long bpf_array_update(struct bpf_map *m, u64 ukey, u64 uvalue, u64 flags);
+long bpf_array_mmap(struct bpf_map *m, struct file *f, struct mm *mm, u64 addr, u64 len,
+		    unsigned prot, u64 flags, bool fixed, u64 off);
+long bpf_map_freeze(struct bpf_map *m);
 
 /* link.c: BPF_LINK_CREATE (an fd, or -errno), links' info, fd type */
 long bpf_link_create(const union bpf_attr *attr);

@@ -50,6 +50,35 @@ static u64 h_ringbuf_query(struct bpf_run *run, u64 map, u64 flags, u64 a3, u64 
 	return bpf_ringbuf_query(map_of(map)->rb, flags);
 }
 
+/* Array maps (the only keyed maps here): the verifier checked that key
+ * and value point at key_size / value_size readable bytes. */
+static u64 h_map_lookup_elem(struct bpf_run *run, u64 map, u64 key, u64 a3, u64 a4, u64 a5)
+{
+	const struct bpf_vmap *m = PTR(map);
+	u32 idx = *(const u32 *)PTR(key);
+	return idx < m->max_entries ? (u64)(uintptr_t)(m->values + (size_t)idx * m->elem_size) : 0;
+}
+
+static u64 h_map_update_elem(struct bpf_run *run, u64 map, u64 key, u64 value, u64 flags,
+			     u64 a5)
+{
+	const struct bpf_vmap *m = PTR(map);
+	u32 idx = *(const u32 *)PTR(key);
+	if (flags > BPF_EXIST)
+		return (u64)-EINVAL;
+	if (idx >= m->max_entries)
+		return (u64)-E2BIG;
+	if (flags == BPF_NOEXIST)
+		return (u64)-EEXIST;
+	memcpy(m->values + (size_t)idx * m->elem_size, PTR(value), m->value_size);
+	return 0;
+}
+
+static u64 h_map_delete_elem(struct bpf_run *run, u64 map, u64 key, u64 a3, u64 a4, u64 a5)
+{
+	return (u64)-EINVAL;            /* array elements cannot be deleted */
+}
+
 /* bpf_user_ringbuf_drain: each sample reaches the callback as a dynptr
  * (opaque to the program: only bpf_dynptr_read/data look inside). */
 struct dynptr {
@@ -272,6 +301,9 @@ static u64 h_trace_printk(struct bpf_run *run, u64 ufmt, u64 size, u64 a1, u64 a
 }
 
 const bpf_helper_fn bpf_kernel_helpers[__BPF_FUNC_MAX_ID] = {
+	[BPF_FUNC_map_lookup_elem] = h_map_lookup_elem,
+	[BPF_FUNC_map_update_elem] = h_map_update_elem,
+	[BPF_FUNC_map_delete_elem] = h_map_delete_elem,
 	[BPF_FUNC_ringbuf_reserve] = h_ringbuf_reserve,
 	[BPF_FUNC_ringbuf_submit] = h_ringbuf_submit,
 	[BPF_FUNC_ringbuf_discard] = h_ringbuf_discard,

@@ -88,9 +88,21 @@ static long map_elem(int cmd, const union bpf_attr *attr)
 		file_put(f);
 		return -EPERM;
 	}
+	if (cmd != BPF_MAP_LOOKUP_ELEM && __atomic_load_n(&m->vm.frozen, __ATOMIC_ACQUIRE)) {
+		file_put(f);
+		return -EPERM;          /* frozen: no more writes from user space */
+	}
 	if (cmd != BPF_MAP_DELETE_ELEM && (attr->flags & BPF_F_LOCK)) {
 		file_put(f);
 		return -EINVAL;
+	}
+	if (m->type == BPF_MAP_TYPE_ARRAY) {
+		rc = cmd == BPF_MAP_LOOKUP_ELEM ? bpf_array_lookup(m, attr->key, attr->value) :
+		     cmd == BPF_MAP_UPDATE_ELEM ? bpf_array_update(m, attr->key, attr->value,
+								    attr->flags)
+						: -EINVAL;      /* array elements stay */
+		file_put(f);
+		return rc;
 	}
 	switch (cmd) {
 	case BPF_MAP_UPDATE_ELEM:
@@ -295,6 +307,17 @@ SYSCALL_DEFINE(bpf)
 		return prog_load(&attr, uattr, size);
 	case BPF_OBJ_GET_INFO_BY_FD:
 		return obj_get_info(&attr, uattr);
+	case BPF_MAP_FREEZE: {
+		if (!tail_zero(&attr, ATTR_END(map_fd)))
+			return -EINVAL;
+		struct file *f = fd_get((int)attr.map_fd);
+		long rc = !f ? -EBADF : !bpf_file_is_map(f) ? -EINVAL :
+			  ((struct bpf_map *)f->priv)->flags & BPF_F_RDONLY ? -EPERM :
+			  bpf_map_freeze(f->priv);
+		if (f)
+			file_put(f);
+		return rc;
+	}
 	case BPF_BTF_LOAD:
 		if (!tail_zero(&attr, ATTR_END(btf_token_fd)))
 			return -EINVAL;

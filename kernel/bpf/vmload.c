@@ -77,9 +77,20 @@ static void log_write(void *priv, const char *s, size_t n)
 		lc->log_err = -EFAULT;
 }
 
+/* A frozen read-only array's bytes, which can no longer change. */
+static long map_read(void *priv, struct bpf_vmap *m, u32 off, u32 size, u64 *val)
+{
+	if (m->type != BPF_MAP_TYPE_ARRAY || !m->frozen || size > 8 || off + size > m->value_size)
+		return -EINVAL;
+	u64 v = 0;
+	memcpy(&v, m->values + off, size);
+	*val = v;
+	return 0;
+}
+
 static const struct bpf_verify_ops kernel_verify_ops = {
 	.map_get = map_get, .map_put = map_put, .fd_array_get = fd_array_get,
-	.log_write = log_write,
+	.log_write = log_write, .map_read = map_read,
 };
 
 static long check_log_attr(const union bpf_attr *attr)

@@ -8,7 +8,8 @@
  *             exactly N records {pid, comm, filename} from this process
  *   t_kill    user ring buffer -> (kill) sys_exit_kill drains it with a
  *             callback -> kernel ring: every request answered once, in
- *             order, value doubled, by this pid */
+ *             order, value doubled (a .rodata constant set before load),
+ *             by this pid; a .bss counter read through libbpf's mmap */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -112,9 +113,14 @@ static int on_reply(void *ctx, void *data, size_t size)
 
 static void t_kill(void)
 {
-	struct kill_bpf *skel = kill_bpf__open_and_load();
+	struct kill_bpf *skel = kill_bpf__open();
 	if (!EXPECT_TRUE(skel != NULL))
 		return;
+	skel->rodata->factor = 2;       /* frozen into .rodata at load */
+	if (!EXPECT_EQ(kill_bpf__load(skel), 0)) {
+		kill_bpf__destroy(skel);
+		return;
+	}
 	struct kill_seen s = { 0 };
 	struct user_ring_buffer *urb = user_ring_buffer__new(bpf_map__fd(skel->maps.requests), NULL);
 	struct ring_buffer *rb =
@@ -139,6 +145,8 @@ static void t_kill(void)
 		kill_bpf__detach(skel);
 		EXPECT_EQ(s.n, N_KILL_BATCHES * KILL_BATCH);
 		EXPECT_EQ(s.bad, 0);
+		EXPECT_EQ(skel->bss->drained, N_KILL_BATCHES * KILL_BATCH);   /* via mmap */
+		EXPECT_NE(bpf_map__fd(skel->maps.rodata), -1);
 	}
 	ring_buffer__free(rb);
 	user_ring_buffer__free(urb);

@@ -406,6 +406,108 @@ static void t_btf_load(void)
 	EXPECT_ERRNO(sys_bpf(BPF_BTF_LOAD, &a, sizeof(a)), E2BIG);
 }
 
+static long elem(int cmd, int fd, const void *key, void *value, __u64 flags)
+{
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (unsigned)fd;
+	a.key = (unsigned long)key;
+	a.value = (unsigned long)value;
+	a.flags = flags;
+	return sys_bpf(cmd, &a, cmd == BPF_MAP_DELETE_ELEM ? offsetof(union bpf_attr, value) : sizeof(a));
+}
+
+static long freeze(int fd)
+{
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (unsigned)fd;
+	return sys_bpf(BPF_MAP_FREEZE, &a, sizeof(a));
+}
+
+/* Array maps as libbpf uses them for global data: its probes, elements
+ * from user space, a counter a tracepoint program bumps through
+ * map_lookup_elem seen through a shared mapping, and freezing. */
+static void t_array_maps(void)
+{
+	int tp = tp_id("syscalls", "sys_enter_getppid");
+	int probe = bpf_map_create(BPF_MAP_TYPE_ARRAY, "libbpf_mmap", 4, 4, 1,
+				   &(struct bpf_map_create_opts){ .sz = sizeof(struct bpf_map_create_opts),
+								  .map_flags = BPF_F_MMAPABLE });
+	int glob = bpf_map_create(BPF_MAP_TYPE_ARRAY, "libbpf_global", 4, 32, 1, NULL);
+	if (!EXPECT_GE(probe, 0) || !EXPECT_GE(glob, 0))
+		return;
+	close(probe);
+	/* libbpf's global data probe: a store through a map value pointer */
+	struct bpf_insn gp[] = {
+		RAW(BPF_LD | BPF_IMM | BPF_DW, 1, BPF_PSEUDO_MAP_VALUE, 0, glob), RAW(0, 0, 0, 0, 16),
+		RAW(BPF_ST | BPF_DW | BPF_MEM, 1, 0, 0, 42), MOV_IMM(0, 0), EXIT(),
+	};
+	EXPECT_EQ(load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, gp, 5), 0);
+	close(glob);
+
+	int m = bpf_map_create(BPF_MAP_TYPE_ARRAY, "counters", 4, 8, 4,
+			       &(struct bpf_map_create_opts){ .sz = sizeof(struct bpf_map_create_opts),
+							      .map_flags = BPF_F_MMAPABLE });
+	if (!EXPECT_GE(m, 0))
+		return;
+	__u32 k = 1, big = 4;
+	__u64 v = 7, got = 0;
+	EXPECT_EQ(elem(BPF_MAP_UPDATE_ELEM, m, &k, &v, BPF_ANY), 0);
+	EXPECT_EQ(elem(BPF_MAP_LOOKUP_ELEM, m, &k, &got, 0), 0);
+	EXPECT_EQ(got, 7);
+	EXPECT_ERRNO(elem(BPF_MAP_UPDATE_ELEM, m, &k, &v, BPF_NOEXIST), EEXIST);
+	EXPECT_ERRNO(elem(BPF_MAP_UPDATE_ELEM, m, &big, &v, BPF_ANY), E2BIG);
+	EXPECT_ERRNO(elem(BPF_MAP_LOOKUP_ELEM, m, &big, &got, 0), ENOENT);
+	EXPECT_ERRNO(elem(BPF_MAP_DELETE_ELEM, m, &k, NULL, 0), EINVAL);
+	volatile __u64 *vals = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, m, 0);
+	if (!EXPECT_TRUE(vals != MAP_FAILED))
+		return;
+	EXPECT_EQ(vals[1], 7);
+	vals[2] = 99;
+	k = 2;
+	EXPECT_EQ(elem(BPF_MAP_LOOKUP_ELEM, m, &k, &got, 0), 0);
+	EXPECT_EQ(got, 99);
+	EXPECT_TRUE(mmap(NULL, 8192, PROT_READ, MAP_SHARED, m, 0) == MAP_FAILED);   /* past the values */
+	/* a program counts getppid calls in element 0 */
+	struct bpf_insn cnt[] = {
+		RAW(BPF_ST | BPF_W | BPF_MEM, 10, 0, -4, 0),
+		MOV_REG(2, 10), ADD_IMM(2, -4), LD_MAP(1, m),
+		CALL(BPF_FUNC_map_lookup_elem),
+		JMP_IMM(BPF_JEQ, 0, 0, 2),
+		MOV_IMM(1, 1), RAW(BPF_STX | BPF_DW | BPF_ATOMIC, 0, 1, 0, BPF_ADD),
+		MOV_IMM(0, 0), EXIT(),
+	};
+	long prog = load_log(BPF_PROG_TYPE_TRACEPOINT, NULL, cnt, 11, 1, sizeof(log_buf), NULL);
+	if (EXPECT_GE(tp, 0) && EXPECT_GE(prog, 0)) {
+		int pfd = attach_prog((int)prog, tp);
+		if (EXPECT_GE(pfd, 0)) {
+			for (int i = 0; i < 25; i++)
+				RSYS(SYS_getppid);
+			close(pfd);
+			EXPECT_EQ(vals[0], 25);
+		}
+	} else if (prog < 0) {
+		ktap_diag("log: %.400s", log_buf);
+	}
+	if (prog >= 0)
+		close((int)prog);
+	/* freezing: not while writable mappings exist; then no user writes */
+	EXPECT_ERRNO(freeze(m), EBUSY);
+	munmap((void *)vals, 4096);
+	EXPECT_EQ(freeze(m), 0);
+	EXPECT_ERRNO(freeze(m), EBUSY);
+	EXPECT_ERRNO(elem(BPF_MAP_UPDATE_ELEM, m, &k, &v, BPF_ANY), EPERM);
+	EXPECT_TRUE(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, m, 0) == MAP_FAILED);
+	void *ro = mmap(NULL, 4096, PROT_READ, MAP_SHARED, m, 0);
+	if (EXPECT_TRUE(ro != MAP_FAILED)) {
+		EXPECT_EQ(((__u64 *)ro)[2], 99);
+		EXPECT_ERRNO(RSYS(SYS_mprotect, ro, 4096, PROT_READ | PROT_WRITE), EACCES);
+		munmap(ro, 4096);
+	}
+	close(m);
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(t_libbpf_probes),
 	KTAP_CASE(t_rejected),
@@ -414,6 +516,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(t_unlink_flow_link),
 	KTAP_CASE(t_link_errors),
 	KTAP_CASE(t_btf_load),
+	KTAP_CASE(t_array_maps),
 };
 
 int main(void)

@@ -21,7 +21,7 @@ struct seed_req {
 /* ... and the program's answer in the kernel ring. */
 struct seed_reply {
 	int seq;
-	int value;              /* the request's value * 2 */
+	int value;              /* the request's value * factor (.rodata) */
 	int pid;                /* the task whose kill() drained it */
 	int pad;
 };
