@@ -1,7 +1,7 @@
 /* BPF programs: Ringtail's built-in handlers, the program fd, and the glue
- * that turns a tracepoint hit into a handler's arguments.
+ * that turns a tracepoint hit into a run (bytecode: helpers.c).
  *
- * A program is a handler from the table below plus the maps it was loaded
+ * A built-in program is a handler from the table below plus the maps it was loaded
  * with (BPF_PROG_LOAD's fd_array, checked against the handler's map
  * types). Handlers run in the task that hit the tracepoint, with
  * preemption off (kernel/events/bpf_attach.c), and use only the ring
