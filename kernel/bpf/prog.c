@@ -1,8 +1,8 @@
 /* BPF programs: Ringtail's built-in handlers, the program fd, and the glue
  * that turns a tracepoint hit into a run (bytecode: helpers.c).
  *
- * A built-in program is a handler from the table below plus the maps it was loaded
- * with (BPF_PROG_LOAD's fd_array, checked against the handler's map
+ * A built-in program is a handler from the table below plus the maps it
+ * was loaded with (BPF_PROG_LOAD's fd_array, checked against its map
  * types). Handlers run in the task that hit the tracepoint, with
  * preemption off (kernel/events/bpf_attach.c), and use only the ring
  * buffer core and perf output, which never sleep. The record layouts are

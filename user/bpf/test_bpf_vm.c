@@ -469,8 +469,10 @@ static void t_array_maps(void)
 	EXPECT_EQ(elem(BPF_MAP_LOOKUP_ELEM, m, &k, &got, 0), 0);
 	EXPECT_EQ(got, 99);
 	EXPECT_TRUE(mmap(NULL, 8192, PROT_READ, MAP_SHARED, m, 0) == MAP_FAILED);   /* past the values */
-	/* a program counts getppid calls in element 0 */
+	/* a program counts this process's getppid calls in element 0 */
 	struct bpf_insn cnt[] = {
+		CALL(BPF_FUNC_get_current_pid_tgid), RSH_IMM(0, 32),
+		JMP_IMM(BPF_JNE, 0, getpid(), 9),
 		RAW(BPF_ST | BPF_W | BPF_MEM, 10, 0, -4, 0),
 		MOV_REG(2, 10), ADD_IMM(2, -4), LD_MAP(1, m),
 		CALL(BPF_FUNC_map_lookup_elem),
@@ -478,7 +480,7 @@ static void t_array_maps(void)
 		MOV_IMM(1, 1), RAW(BPF_STX | BPF_DW | BPF_ATOMIC, 0, 1, 0, BPF_ADD),
 		MOV_IMM(0, 0), EXIT(),
 	};
-	long prog = load_log(BPF_PROG_TYPE_TRACEPOINT, NULL, cnt, 11, 1, sizeof(log_buf), NULL);
+	long prog = load_log(BPF_PROG_TYPE_TRACEPOINT, NULL, cnt, 14, 1, sizeof(log_buf), NULL);
 	if (EXPECT_GE(tp, 0) && EXPECT_GE(prog, 0)) {
 		int pfd = attach_prog((int)prog, tp);
 		if (EXPECT_GE(pfd, 0)) {
