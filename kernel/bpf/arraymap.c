@@ -108,6 +108,21 @@ long bpf_array_update(struct bpf_map *m, u64 ukey, u64 uvalue, u64 flags)
 	return rc;
 }
 
+/* BPF_MAP_GET_NEXT_KEY: index + 1; 0 for no key or one out of range. */
+long bpf_array_next_key(struct bpf_map *m, u64 ukey, u64 unext)
+{
+	u32 idx = UINT32_MAX, next;
+	if (ukey && copy_from_user(&idx, ukey, sizeof(idx)))
+		return -EFAULT;
+	if (idx >= m->max_entries)
+		next = 0;
+	else if (idx == m->max_entries - 1)
+		return -ENOENT;
+	else
+		next = idx + 1;
+	return copy_to_user(unext, &next, sizeof(next)) ? -EFAULT : 0;
+}
+
 /* BPF_MAP_FREEZE: user space can no longer change the map. */
 long bpf_map_freeze(struct bpf_map *m)
 {

@@ -126,9 +126,21 @@ long bpf_array_alloc(struct bpf_map *m);
 void bpf_array_free(struct bpf_map *m);
 long bpf_array_lookup(struct bpf_map *m, u64 ukey, u64 uvalue);
 long bpf_array_update(struct bpf_map *m, u64 ukey, u64 uvalue, u64 flags);
+long bpf_array_next_key(struct bpf_map *m, u64 ukey, u64 unext);
 long bpf_array_mmap(struct bpf_map *m, struct file *f, struct mm *mm, u64 addr, u64 len,
 		    unsigned prot, u64 flags, bool fixed, u64 off);
 long bpf_map_freeze(struct bpf_map *m);
+
+/* hashmap.c: BPF_MAP_TYPE_HASH (keys and values in kernel memory, except
+ * bpf_hash_syscall's, which are user addresses) */
+long bpf_hash_check(const union bpf_attr *attr);
+long bpf_hash_alloc(struct bpf_map *m);
+void bpf_hash_free(struct bpf_map *m);
+void *bpf_hash_lookup(struct bpf_map *m, const void *key);
+long bpf_hash_update(struct bpf_map *m, const void *key, const void *value, u64 flags);
+long bpf_hash_delete(struct bpf_map *m, const void *key);
+long bpf_hash_next_key(struct bpf_map *m, const void *key, void *next);
+long bpf_hash_syscall(struct bpf_map *m, int cmd, u64 ukey, u64 uvalue, u64 flags);
 
 /* link.c: BPF_LINK_CREATE (an fd, or -errno), links' info, fd type */
 long bpf_link_create(const union bpf_attr *attr);

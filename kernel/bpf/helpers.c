@@ -50,11 +50,13 @@ static u64 h_ringbuf_query(struct bpf_run *run, u64 map, u64 flags, u64 a3, u64 
 	return bpf_ringbuf_query(map_of(map)->rb, flags);
 }
 
-/* Array maps (the only keyed maps here): the verifier checked that key
- * and value point at key_size / value_size readable bytes. */
+/* Array and hash maps: the verifier checked that key and value point at
+ * key_size / value_size readable bytes. */
 static u64 h_map_lookup_elem(struct bpf_run *run, u64 map, u64 key, u64 a3, u64 a4, u64 a5)
 {
 	const struct bpf_vmap *m = PTR(map);
+	if (m->type == BPF_MAP_TYPE_HASH)
+		return (u64)(uintptr_t)bpf_hash_lookup(m->owner, PTR(key));
 	u32 idx = *(const u32 *)PTR(key);
 	return idx < m->max_entries ? (u64)(uintptr_t)(m->values + (size_t)idx * m->elem_size) : 0;
 }
@@ -63,6 +65,8 @@ static u64 h_map_update_elem(struct bpf_run *run, u64 map, u64 key, u64 value, u
 			     u64 a5)
 {
 	const struct bpf_vmap *m = PTR(map);
+	if (m->type == BPF_MAP_TYPE_HASH)
+		return (u64)bpf_hash_update(m->owner, PTR(key), PTR(value), flags);
 	u32 idx = *(const u32 *)PTR(key);
 	if (flags > BPF_EXIST)
 		return (u64)-EINVAL;
@@ -76,6 +80,9 @@ static u64 h_map_update_elem(struct bpf_run *run, u64 map, u64 key, u64 value, u
 
 static u64 h_map_delete_elem(struct bpf_run *run, u64 map, u64 key, u64 a3, u64 a4, u64 a5)
 {
+	const struct bpf_vmap *m = PTR(map);
+	if (m->type == BPF_MAP_TYPE_HASH)
+		return (u64)bpf_hash_delete(m->owner, PTR(key));
 	return (u64)-EINVAL;            /* array elements cannot be deleted */
 }
 

@@ -65,6 +65,8 @@ void bpf_map_put(struct bpf_map *m)
 		kfree(m->events);
 	} else if (m->type == BPF_MAP_TYPE_ARRAY) {
 		bpf_array_free(m);
+	} else if (m->type == BPF_MAP_TYPE_HASH) {
+		bpf_hash_free(m);
 	} else {
 		ring_free(m);
 	}
@@ -156,6 +158,9 @@ struct bpf_map *bpf_map_alloc(const union bpf_attr *attr, const char name[BPF_OB
 	case BPF_MAP_TYPE_ARRAY:
 		rc = bpf_array_check(attr);
 		break;
+	case BPF_MAP_TYPE_HASH:
+		rc = bpf_hash_check(attr);
+		break;
 	default:
 		rc = -EINVAL;
 	}
@@ -178,6 +183,8 @@ struct bpf_map *bpf_map_alloc(const union bpf_attr *attr, const char name[BPF_OB
 	};
 	if (m->type == BPF_MAP_TYPE_ARRAY) {
 		rc = bpf_array_alloc(m);
+	} else if (m->type == BPF_MAP_TYPE_HASH) {
+		rc = bpf_hash_alloc(m);
 	} else if (m->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
 		m->events = kzalloc(m->max_entries * sizeof(struct file *));
 		rc = m->events ? 0 : -ENOMEM;

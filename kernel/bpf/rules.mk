@@ -6,7 +6,7 @@ KERNEL_C += kernel/bpf/ringbuf.c kernel/bpf/handlers.c kernel/bpf/map.c kernel/b
             kernel/bpf/vprune.c kernel/bpf/vcfg.c kernel/bpf/vhelper.c kernel/bpf/vlog.c \
             kernel/bpf/vmem.c kernel/bpf/vbounds.c kernel/bpf/vscalar.c kernel/bpf/btf.c \
             kernel/bpf/helpers.c kernel/bpf/vmload.c kernel/bpf/link.c kernel/bpf/btf_obj.c \
-            kernel/bpf/arraymap.c
+            kernel/bpf/arraymap.c kernel/bpf/hashmap.c
 
 BPF_RB_SRCS := kernel/bpf/ringbuf.c kernel/bpf/handlers.c
 BPF_CFLAGS := -Ikernel/include/uapi -D_GNU_SOURCE

@@ -62,14 +62,15 @@ static long map_create(const union bpf_attr *attr)
 	return bpf_map_create(attr, name);
 }
 
-/* Map element commands: only perf event arrays have elements. Linux's
+/* Map element commands: arrays, hashes and perf event arrays. Linux's
  * order: attr, lookup flags, the fd, the map's access from user space
  * (BPF_F_RDONLY / BPF_F_WRONLY at creation: EPERM), BPF_F_LOCK (no map
  * here has a spin lock: EINVAL), then the map's own checks. */
 #define BPF_F_LOCK 4
 static long map_elem(int cmd, const union bpf_attr *attr)
 {
-	size_t end = cmd == BPF_MAP_DELETE_ELEM ? ATTR_END(key) : ATTR_END(flags);
+	size_t end = cmd == BPF_MAP_DELETE_ELEM ? ATTR_END(key) :
+		     cmd == BPF_MAP_GET_NEXT_KEY ? ATTR_END(next_key) : ATTR_END(flags);
 	if (!tail_zero(attr, end))
 		return -EINVAL;
 	if (cmd == BPF_MAP_LOOKUP_ELEM && (attr->flags & ~(u64)BPF_F_LOCK))
@@ -82,19 +83,31 @@ static long map_elem(int cmd, const union bpf_attr *attr)
 		return -EINVAL;
 	}
 	struct bpf_map *m = f->priv;
-	u32 deny = cmd == BPF_MAP_LOOKUP_ELEM ? BPF_F_WRONLY : BPF_F_RDONLY;
+	bool read = cmd == BPF_MAP_LOOKUP_ELEM || cmd == BPF_MAP_GET_NEXT_KEY;
+	u32 deny = read ? BPF_F_WRONLY : BPF_F_RDONLY;
 	long rc;
 	if (m->flags & deny) {
 		file_put(f);
 		return -EPERM;
 	}
-	if (cmd != BPF_MAP_LOOKUP_ELEM && __atomic_load_n(&m->vm.frozen, __ATOMIC_ACQUIRE)) {
+	if (!read && __atomic_load_n(&m->vm.frozen, __ATOMIC_ACQUIRE)) {
 		file_put(f);
 		return -EPERM;          /* frozen: no more writes from user space */
 	}
 	if (cmd != BPF_MAP_DELETE_ELEM && (attr->flags & BPF_F_LOCK)) {
 		file_put(f);
 		return -EINVAL;
+	}
+	if (m->type == BPF_MAP_TYPE_HASH) {
+		rc = bpf_hash_syscall(m, cmd, attr->key, attr->value, attr->flags);
+		file_put(f);
+		return rc;
+	}
+	if (cmd == BPF_MAP_GET_NEXT_KEY) {
+		rc = m->type == BPF_MAP_TYPE_ARRAY ? bpf_array_next_key(m, attr->key, attr->value)
+						   : -ENOTSUPP;
+		file_put(f);
+		return rc;
 	}
 	if (m->type == BPF_MAP_TYPE_ARRAY) {
 		rc = cmd == BPF_MAP_LOOKUP_ELEM ? bpf_array_lookup(m, attr->key, attr->value) :
@@ -302,6 +315,7 @@ SYSCALL_DEFINE(bpf)
 	case BPF_MAP_LOOKUP_ELEM:
 	case BPF_MAP_UPDATE_ELEM:
 	case BPF_MAP_DELETE_ELEM:
+	case BPF_MAP_GET_NEXT_KEY:
 		return map_elem(cmd, &attr);
 	case BPF_PROG_LOAD:
 		return prog_load(&attr, uattr, size);

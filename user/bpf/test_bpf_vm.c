@@ -510,6 +510,79 @@ static void t_array_maps(void)
 	close(m);
 }
 
+/* Hash maps: Linux's errnos for updates, lookups, deletes and a full
+ * map, iteration with GET_NEXT_KEY, and a program keeping a per-process
+ * count with lookup and update. */
+static void t_hash_maps(void)
+{
+	int h = bpf_map_create(BPF_MAP_TYPE_HASH, "hash", 8, 8, 4, NULL);
+	if (!EXPECT_GE(h, 0))
+		return;
+	__u64 k, v, got;
+	for (k = 1; k <= 4; k++) {
+		v = k * 10;
+		EXPECT_EQ(elem(BPF_MAP_UPDATE_ELEM, h, &k, &v, BPF_NOEXIST), 0);
+	}
+	k = 5;
+	EXPECT_ERRNO(elem(BPF_MAP_UPDATE_ELEM, h, &k, &v, BPF_ANY), E2BIG);        /* full */
+	EXPECT_ERRNO(elem(BPF_MAP_UPDATE_ELEM, h, &k, &v, BPF_EXIST), ENOENT);
+	k = 2;
+	EXPECT_ERRNO(elem(BPF_MAP_UPDATE_ELEM, h, &k, &v, BPF_NOEXIST), EEXIST);
+	EXPECT_EQ(elem(BPF_MAP_LOOKUP_ELEM, h, &k, &got, 0), 0);
+	EXPECT_EQ(got, 20);
+	int n = 0;
+	__u64 key, next;
+	long rc = elem(BPF_MAP_GET_NEXT_KEY, h, NULL, &next, 0);
+	while (rc == 0 && n < 10) {
+		n++;
+		key = next;
+		rc = elem(BPF_MAP_GET_NEXT_KEY, h, &key, &next, 0);
+	}
+	EXPECT_ERRNO(rc, ENOENT);
+	EXPECT_EQ(n, 4);
+	EXPECT_EQ(elem(BPF_MAP_DELETE_ELEM, h, &k, NULL, 0), 0);
+	EXPECT_ERRNO(elem(BPF_MAP_DELETE_ELEM, h, &k, NULL, 0), ENOENT);
+	EXPECT_ERRNO(elem(BPF_MAP_LOOKUP_ELEM, h, &k, &got, 0), ENOENT);
+	close(h);
+
+	int tp = tp_id("syscalls", "sys_enter_getppid");
+	h = bpf_map_create(BPF_MAP_TYPE_HASH, "per_pid", 8, 8, 64, NULL);
+	if (!EXPECT_GE(tp, 0) || !EXPECT_GE(h, 0))
+		return;
+	/* key = tgid; if (v = lookup(key)) (*v)++; else update(key, 1) */
+	struct bpf_insn p[] = {
+		CALL(BPF_FUNC_get_current_pid_tgid), RSH_IMM(0, 32),
+		STX(BPF_DW, 10, 0, -8),                         /* 2: key */
+		MOV_REG(2, 10), ADD_IMM(2, -8), LD_MAP(1, h),
+		CALL(BPF_FUNC_map_lookup_elem),                 /* 7 */
+		JMP_IMM(BPF_JEQ, 0, 0, 3),
+		MOV_IMM(1, 1), RAW(BPF_STX | BPF_DW | BPF_ATOMIC, 0, 1, 0, BPF_ADD),
+		JA(10),                                         /* 11: to exit */
+		MOV_IMM(1, 1), STX(BPF_DW, 10, 1, -16),         /* 12: value 1 */
+		MOV_REG(2, 10), ADD_IMM(2, -8), MOV_REG(3, 10), ADD_IMM(3, -16),
+		LD_MAP(1, h), MOV_IMM(4, BPF_NOEXIST),
+		CALL(BPF_FUNC_map_update_elem),
+		MOV_IMM(0, 0), EXIT(),
+	};
+	long prog = load_log(BPF_PROG_TYPE_TRACEPOINT, NULL, p, sizeof(p) / sizeof(p[0]), 1,
+			     sizeof(log_buf), NULL);
+	if (EXPECT_GE(prog, 0)) {
+		int pfd = attach_prog((int)prog, tp);
+		if (EXPECT_GE(pfd, 0)) {
+			for (int i = 0; i < 30; i++)
+				RSYS(SYS_getppid);
+			close(pfd);
+			k = (__u64)getpid();
+			EXPECT_EQ(elem(BPF_MAP_LOOKUP_ELEM, h, &k, &got, 0), 0);
+			EXPECT_EQ(got, 30);
+		}
+		close((int)prog);
+	} else {
+		ktap_diag("log: %.600s", log_buf);
+	}
+	close(h);
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(t_libbpf_probes),
 	KTAP_CASE(t_rejected),
@@ -519,6 +592,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(t_link_errors),
 	KTAP_CASE(t_btf_load),
 	KTAP_CASE(t_array_maps),
+	KTAP_CASE(t_hash_maps),
 };
 
 int main(void)
