@@ -128,7 +128,9 @@ long bpf_map_freeze(struct bpf_map *m)
 {
 	irqflags_t fl = spin_lock_irqsave(&m->freeze_lock);
 	long rc = 0;
-	if (m->vm.frozen || m->writable_maps)
+	if (m->vm.frozen)
+		rc = -EPERM;            /* Linux: a frozen map is no longer writable */
+	else if (m->writable_maps)
 		rc = -EBUSY;
 	else
 		__atomic_store_n(&m->vm.frozen, true, __ATOMIC_RELEASE);

@@ -79,11 +79,10 @@ long bpf_btf_load(const union bpf_attr *attr)
 {
 	if (attr->btf_flags || attr->btf_token_fd)
 		return -EINVAL;
-	if (attr->btf_log_level || attr->btf_log_buf || attr->btf_log_size) {
-		if (attr->btf_log_size < 128 || attr->btf_log_size > UINT32_MAX >> 2 ||
-		    !attr->btf_log_level || !attr->btf_log_buf || (attr->btf_log_level & ~15u))
-			return -EINVAL;
-	}
+	if (!!attr->btf_log_buf != !!attr->btf_log_size ||
+	    (attr->btf_log_buf && !attr->btf_log_level) || (attr->btf_log_level & ~15u) ||
+	    attr->btf_log_size > UINT32_MAX >> 2)
+		return -EINVAL;
 	if (attr->btf_size > BTF_MAX_SIZE)
 		return -E2BIG;
 	if (!attr->btf_size)
@@ -100,7 +99,7 @@ long bpf_btf_load(const union bpf_attr *attr)
 	err[0] = 0;
 	rc = bpf_btf_parse(&o->btf, data, attr->btf_size, err, sizeof(err));
 	if (rc) {
-		if (attr->btf_log_level) {
+		if (attr->btf_log_level && attr->btf_log_buf) {
 			size_t n = strlen(err);
 			if (n + 2 > attr->btf_log_size)
 				n = attr->btf_log_size - 2;

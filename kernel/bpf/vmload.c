@@ -93,12 +93,12 @@ static const struct bpf_verify_ops kernel_verify_ops = {
 	.log_write = log_write, .map_read = map_read,
 };
 
+/* Linux 6.4+: buffer and size together or not at all, a buffer needs a
+ * level (a level alone only measures: log_true_size), known level bits. */
 static long check_log_attr(const union bpf_attr *attr)
 {
-	if (!attr->log_level && !attr->log_buf && !attr->log_size)
-		return 0;
-	if (attr->log_size < 128 || attr->log_size > UINT32_MAX >> 2 || !attr->log_level ||
-	    !attr->log_buf || (attr->log_level & ~BPF_LOG_MASK))
+	if (!!attr->log_buf != !!attr->log_size || (attr->log_buf && !attr->log_level) ||
+	    (attr->log_level & ~BPF_LOG_MASK) || attr->log_size > UINT32_MAX >> 2)
 		return -EINVAL;
 	return 0;
 }
