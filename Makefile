@@ -251,7 +251,8 @@ bench-profile: all $(BUILD)/host/insnprof.so
 DEB_PACKAGES := gcc gcc-x86-64-linux-gnu binutils-x86-64-linux-gnu make nasm \
                 grub-pc-bin grub-common xorriso mtools qemu-system-x86 gdb \
                 musl-tools python3 spin linux-libc-dev busybox-static cpio \
-                linux-perf npm chromium fonts-dejavu-core tesseract-ocr tesseract-ocr-eng
+                linux-perf npm chromium fonts-dejavu-core tesseract-ocr tesseract-ocr-eng \
+                clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 
 # npm: Debian's, unless an npm is already there (Node.js from NodeSource
 # bundles its own, which conflicts with Debian's package).

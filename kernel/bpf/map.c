@@ -27,7 +27,6 @@
 #include <linux/mman.h>
 #include "bpf.h"
 
-#define ENOTSUPP 524            /* Linux's kernel-internal "not supported" */
 
 static spinlock_t events_lock = SPINLOCK_INIT("bpf-perf-array");   /* perf event array slots */
 static spinlock_t rings_lock = SPINLOCK_INIT("bpf-rings");        /* bpf_ring_all */
@@ -71,6 +70,10 @@ void bpf_map_put(struct bpf_map *m)
 			if (m->events[i])
 				file_put(m->events[i]);
 		kfree(m->events);
+	} else if (m->type == BPF_MAP_TYPE_ARRAY) {
+		bpf_array_free(m);
+	} else if (m->type == BPF_MAP_TYPE_HASH) {
+		bpf_hash_free(m);
 	} else {
 		irqflags_t f = spin_lock_irqsave(&rings_lock);
 		if (list_linked(&m->ring_node))     /* not yet, if bpf_map_alloc failed */
@@ -163,6 +166,12 @@ struct bpf_map *bpf_map_alloc(const union bpf_attr *attr, const char name[BPF_OB
 	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
 		rc = perf_array_check(attr);
 		break;
+	case BPF_MAP_TYPE_ARRAY:
+		rc = bpf_array_check(attr);
+		break;
+	case BPF_MAP_TYPE_HASH:
+		rc = bpf_hash_check(attr);
+		break;
 	default:
 		rc = -EINVAL;
 	}
@@ -178,7 +187,16 @@ struct bpf_map *bpf_map_alloc(const union bpf_attr *attr, const char name[BPF_OB
 	m->flags = attr->map_flags;
 	m->refs = 1;
 	memcpy(m->name, name, BPF_OBJ_NAME_LEN);
-	if (m->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
+	spin_lock_init(&m->freeze_lock, "bpf-map-freeze");
+	m->vm = (struct bpf_vmap){
+		.type = m->type, .key_size = m->key_size, .value_size = m->value_size,
+		.max_entries = m->max_entries, .flags = m->flags, .owner = m,
+	};
+	if (m->type == BPF_MAP_TYPE_ARRAY) {
+		rc = bpf_array_alloc(m);
+	} else if (m->type == BPF_MAP_TYPE_HASH) {
+		rc = bpf_hash_alloc(m);
+	} else if (m->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
 		m->events = kzalloc(m->max_entries * sizeof(struct file *));
 		rc = m->events ? 0 : -ENOMEM;
 	} else {
@@ -190,6 +208,7 @@ struct bpf_map *bpf_map_alloc(const union bpf_attr *attr, const char name[BPF_OB
 		return NULL;
 	}
 	m->id = bpf_next_id();
+	m->vm.id = m->id;
 	if (m->rb) {
 		irqflags_t f = spin_lock_irqsave(&rings_lock);
 		list_add_tail(&bpf_ring_all, &m->ring_node);
@@ -330,6 +349,8 @@ static long map_mmap(struct file *f, struct mm *mm, u64 addr, u64 len, unsigned 
 		     bool fixed, u64 off)
 {
 	struct bpf_map *m = f->priv;
+	if (m->type == BPF_MAP_TYPE_ARRAY)
+		return bpf_array_mmap(m, f, mm, addr, len, prot, flags, fixed, off);
 	if (!m->rb)
 		return -ENOTSUPP;       /* Linux: no map_mmap for this type */
 	if (prot & VM_EXEC)

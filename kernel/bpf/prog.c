@@ -1,8 +1,8 @@
 /* BPF programs: Ringtail's built-in handlers, the program fd, and the glue
- * that turns a tracepoint hit into a handler's arguments.
+ * that turns a tracepoint hit into a run (bytecode: helpers.c).
  *
- * A program is a handler from the table below plus the maps it was loaded
- * with (BPF_PROG_LOAD's fd_array, checked against the handler's map
+ * A built-in program is a handler from the table below plus the maps it
+ * was loaded with (BPF_PROG_LOAD's fd_array, checked against its map
  * types). Handlers run in the task that hit the tracepoint, with
  * preemption off (kernel/events/bpf_attach.c), and use only the ring
  * buffer core and perf output, which never sleep. The record layouts are
@@ -152,6 +152,8 @@ const struct bpf_handler *bpf_handler_find(const char *name)
 int bpf_prog_run(struct bpf_prog *p, const struct bpf_tp_ctx *c)
 {
 	__atomic_fetch_add(&p->run_cnt, 1, __ATOMIC_RELAXED);
+	if (!p->h)
+		return bpf_prog_run_vm(p, c) != 0;
 	return p->h->run(p, c);
 }
 
@@ -169,6 +171,7 @@ void bpf_prog_put(struct bpf_prog *p)
 	for (unsigned int i = 0; i < BPF_PROG_MAX_MAPS; i++)
 		if (p->maps[i])
 			bpf_map_put(p->maps[i]);
+	bpf_prog_free_vm(p);
 	kfree(p);
 }
 

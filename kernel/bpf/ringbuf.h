@@ -31,9 +31,10 @@
  * defer (the kernel queues an irq_work that wakes poll/epoll waiters).
  * The algorithm and its barriers are described at the top of ringbuf.c.
  *
- * Built-in handlers (Ringtail has no BPF VM): bpf(BPF_PROG_LOAD) with
- * prog_type BPF_PROG_TYPE_TRACEPOINT and prog_name = a handler's name
- * selects it; attr.fd_array lists the maps it uses, in the order the
+ * Callers: the BPF helpers (kernel/bpf/helpers.c) for bytecode, and the
+ * built-in handlers, a fast path kept beside bytecode: bpf(BPF_PROG_LOAD)
+ * with no instructions, prog_type BPF_PROG_TYPE_TRACEPOINT and prog_name
+ * = a handler's name selects one; attr.fd_array lists the maps it uses, in the order the
  * handler documents; PERF_EVENT_IOC_SET_BPF attaches it to a tracepoint.
  * The handler is called with the struct bpf_ringbuf pointers of those maps
  * and calls the functions below.

@@ -3,7 +3,8 @@
  * attr is read as Linux reads it: at most a page, anything past the
  * kernel's union must be zero (E2BIG), anything past the command's last
  * field must be zero (EINVAL). Maps are created by map.c; BPF_PROG_LOAD
- * picks a built-in handler by name (prog.c) since no bytecode runs here. */
+ * verifies bytecode (vmload.c), or without instructions picks a built-in
+ * handler by name (prog.c). */
 #include <arch/barrier.h>
 #include <lib/errno.h>
 #include <lib/string.h>
@@ -15,8 +16,6 @@
 #include "bpf.h"
 
 #define PAGE_BYTES 4096u
-#define EBADFD 77
-#define ENOTSUPP 524
 
 #define ATTR_END(field) (offsetof(union bpf_attr, field) + sizeof(((union bpf_attr *)0)->field))
 
@@ -63,14 +62,15 @@ static long map_create(const union bpf_attr *attr)
 	return bpf_map_create(attr, name);
 }
 
-/* Map element commands: only perf event arrays have elements. Linux's
+/* Map element commands: arrays, hashes and perf event arrays. Linux's
  * order: attr, lookup flags, the fd, the map's access from user space
  * (BPF_F_RDONLY / BPF_F_WRONLY at creation: EPERM), BPF_F_LOCK (no map
  * here has a spin lock: EINVAL), then the map's own checks. */
 #define BPF_F_LOCK 4
 static long map_elem(int cmd, const union bpf_attr *attr)
 {
-	size_t end = cmd == BPF_MAP_DELETE_ELEM ? ATTR_END(key) : ATTR_END(flags);
+	size_t end = cmd == BPF_MAP_DELETE_ELEM ? ATTR_END(key) :
+		     cmd == BPF_MAP_GET_NEXT_KEY ? ATTR_END(next_key) : ATTR_END(flags);
 	if (!tail_zero(attr, end))
 		return -EINVAL;
 	if (cmd == BPF_MAP_LOOKUP_ELEM && (attr->flags & ~(u64)BPF_F_LOCK))
@@ -83,15 +83,39 @@ static long map_elem(int cmd, const union bpf_attr *attr)
 		return -EINVAL;
 	}
 	struct bpf_map *m = f->priv;
-	u32 deny = cmd == BPF_MAP_LOOKUP_ELEM ? BPF_F_WRONLY : BPF_F_RDONLY;
+	bool read = cmd == BPF_MAP_LOOKUP_ELEM || cmd == BPF_MAP_GET_NEXT_KEY;
+	u32 deny = read ? BPF_F_WRONLY : BPF_F_RDONLY;
 	long rc;
 	if (m->flags & deny) {
 		file_put(f);
 		return -EPERM;
 	}
+	if (!read && __atomic_load_n(&m->vm.frozen, __ATOMIC_ACQUIRE)) {
+		file_put(f);
+		return -EPERM;          /* frozen: no more writes from user space */
+	}
 	if (cmd != BPF_MAP_DELETE_ELEM && (attr->flags & BPF_F_LOCK)) {
 		file_put(f);
 		return -EINVAL;
+	}
+	if (m->type == BPF_MAP_TYPE_HASH) {
+		rc = bpf_hash_syscall(m, cmd, attr->key, attr->value, attr->flags);
+		file_put(f);
+		return rc;
+	}
+	if (cmd == BPF_MAP_GET_NEXT_KEY) {
+		rc = m->type == BPF_MAP_TYPE_ARRAY ? bpf_array_next_key(m, attr->key, attr->value)
+						   : -ENOTSUPP;
+		file_put(f);
+		return rc;
+	}
+	if (m->type == BPF_MAP_TYPE_ARRAY) {
+		rc = cmd == BPF_MAP_LOOKUP_ELEM ? bpf_array_lookup(m, attr->key, attr->value) :
+		     cmd == BPF_MAP_UPDATE_ELEM ? bpf_array_update(m, attr->key, attr->value,
+								    attr->flags)
+						: -EINVAL;      /* array elements stay */
+		file_put(f);
+		return rc;
 	}
 	switch (cmd) {
 	case BPF_MAP_UPDATE_ELEM:
@@ -109,15 +133,18 @@ static long map_elem(int cmd, const union bpf_attr *attr)
 	return rc;
 }
 
-static long prog_load(const union bpf_attr *attr)
+static bool license_gpl(const char *l)
+{
+	return !strcmp(l, "GPL") || !strcmp(l, "Dual BSD/GPL") || !strcmp(l, "GPL v2") ||
+	       !strcmp(l, "Dual MIT/GPL") || !strcmp(l, "Dual MPL/GPL") ||
+	       !strcmp(l, "GPL and additional rights");
+}
+
+static long prog_load(const union bpf_attr *attr, u64 uattr, u32 size)
 {
 	char name[BPF_OBJ_NAME_LEN], license[128];
 	if (!tail_zero(attr, ATTR_END(fd_array_cnt)))
 		return -EINVAL;
-	if (attr->prog_type != BPF_PROG_TYPE_TRACEPOINT)
-		return -EINVAL;         /* the only kind of handler there is */
-	if (attr->insn_cnt || attr->insns)
-		return -EINVAL;         /* no BPF virtual machine: handlers only */
 	/* As Linux: at most 127 bytes are read; a longer license is cut, not
 	 * refused (only a fault is EFAULT). */
 	long lic = strncpy_from_user(license, attr->license, sizeof(license) - 1);
@@ -126,6 +153,11 @@ static long prog_load(const union bpf_attr *attr)
 	license[sizeof(license) - 1] = 0;
 	if (!name_ok(attr->prog_name, name))
 		return -EINVAL;
+	if (attr->insn_cnt || attr->insns)
+		return bpf_prog_load_vm(attr, uattr, size, name, license_gpl(license));
+	/* No instructions: a built-in handler, chosen by name. */
+	if (attr->prog_type != BPF_PROG_TYPE_TRACEPOINT)
+		return -EINVAL;         /* the only kind of handler there is */
 	const struct bpf_handler *h = bpf_handler_find(name);
 	if (!h)
 		return -ENOENT;         /* no built-in handler of that name */
@@ -140,8 +172,8 @@ static long prog_load(const union bpf_attr *attr)
 	p->h = h;
 	p->refs = 1;
 	memcpy(p->name, name, sizeof(name));
-	p->gpl = !strcmp(license, "GPL") || !strcmp(license, "Dual BSD/GPL") ||
-		 !strcmp(license, "GPL v2") || !strcmp(license, "Dual MIT/GPL");
+	p->type = BPF_PROG_TYPE_TRACEPOINT;
+	p->gpl = license_gpl(license);
 	p->load_time = clock_ns();
 	long rc = 0;
 	for (unsigned int i = 0; i < h->nr_maps && !rc; i++) {
@@ -190,17 +222,21 @@ static long prog_info(struct bpf_prog *p, u64 uinfo, u32 len, u32 *out_len)
 	*out_len = MIN(len, (u32)sizeof(info));
 	if (copy_from_user(&in, uinfo, *out_len))
 		return -EFAULT;
-	info.type = BPF_PROG_TYPE_TRACEPOINT;
+	info.type = p->type;
+	info.verified_insns = p->verified_insns;
+	info.btf_id = bpf_btf_obj_id(p->btf);
 	info.id = p->id;
 	info.load_time = p->load_time;
 	info.gpl_compatible = p->gpl;
 	info.run_cnt = READ_ONCE(p->run_cnt);
 	memcpy(info.name, p->name, sizeof(info.name));
 	/* As Linux: nr_map_ids in is the room at map_ids; out, the count. */
-	info.nr_map_ids = p->h->nr_maps;
+	u32 nr = p->h ? p->h->nr_maps : p->nr_used_maps;
+	struct bpf_map *const *maps = p->h ? p->maps : p->used_maps;
+	info.nr_map_ids = nr;
 	info.map_ids = in.map_ids;
-	for (u32 i = 0; i < MIN(in.nr_map_ids, p->h->nr_maps); i++)
-		if (copy_to_user(in.map_ids + i * sizeof(u32), &p->maps[i]->id, sizeof(u32)))
+	for (u32 i = 0; i < MIN(in.nr_map_ids, nr); i++)
+		if (copy_to_user(in.map_ids + i * sizeof(u32), &maps[i]->id, sizeof(u32)))
 			return -EFAULT;
 	return copy_to_user(uinfo, &info, *out_len) ? -EFAULT : 0;
 }
@@ -213,12 +249,15 @@ static long obj_get_info(union bpf_attr *attr, u64 uattr)
 	if (!f)
 		return -EBADFD;         /* sic: Linux's errno here */
 	u32 len = attr->info.info_len, out_len = 0;
-	size_t known = bpf_file_is_map(f) ? sizeof(struct bpf_map_info) : sizeof(struct bpf_prog_info);
+	size_t known = bpf_file_is_map(f) ? sizeof(struct bpf_map_info) :
+		       bpf_file_is_link(f) ? sizeof(struct bpf_link_info) :
+		       bpf_file_is_btf(f) ? sizeof(struct bpf_btf_info) : sizeof(struct bpf_prog_info);
 	long rc = 0;
 	/* Linux: not a map or program is EINVAL before the length is looked
 	 * at; then more than a page is E2BIG, and a longer info than ours is
 	 * fine if its tail is zero (bpf_check_uarg_tail_zero). */
-	if (!bpf_file_is_map(f) && !bpf_prog_from_file(f))
+	if (!bpf_file_is_map(f) && !bpf_prog_from_file(f) && !bpf_file_is_link(f) &&
+	    !bpf_file_is_btf(f))
 		rc = -EINVAL;
 	else if (len > PAGE_BYTES)
 		rc = -E2BIG;
@@ -236,6 +275,10 @@ static long obj_get_info(union bpf_attr *attr, u64 uattr)
 		rc = map_info(f->priv, attr->info.info, len, &out_len);
 	else if ((p = bpf_prog_from_file(f)))
 		rc = prog_info(p, attr->info.info, len, &out_len);
+	else if (bpf_file_is_link(f))
+		rc = bpf_link_info(f, attr->info.info, len, &out_len);
+	else if (bpf_file_is_btf(f))
+		rc = bpf_btf_info(f, attr->info.info, len, &out_len);
 	else
 		rc = -EINVAL;
 	file_put(f);
@@ -272,11 +315,31 @@ SYSCALL_DEFINE(bpf)
 	case BPF_MAP_LOOKUP_ELEM:
 	case BPF_MAP_UPDATE_ELEM:
 	case BPF_MAP_DELETE_ELEM:
+	case BPF_MAP_GET_NEXT_KEY:
 		return map_elem(cmd, &attr);
 	case BPF_PROG_LOAD:
-		return prog_load(&attr);
+		return prog_load(&attr, uattr, size);
 	case BPF_OBJ_GET_INFO_BY_FD:
 		return obj_get_info(&attr, uattr);
+	case BPF_MAP_FREEZE: {
+		if (!tail_zero(&attr, ATTR_END(map_fd)))
+			return -EINVAL;
+		struct file *f = fd_get((int)attr.map_fd);
+		long rc = !f ? -EBADF : !bpf_file_is_map(f) ? -EINVAL :
+			  ((struct bpf_map *)f->priv)->flags & BPF_F_RDONLY ? -EPERM :
+			  bpf_map_freeze(f->priv);
+		if (f)
+			file_put(f);
+		return rc;
+	}
+	case BPF_BTF_LOAD:
+		if (!tail_zero(&attr, ATTR_END(btf_token_fd)))
+			return -EINVAL;
+		return bpf_btf_load(&attr);
+	case BPF_LINK_CREATE:
+		if (!tail_zero(&attr, ATTR_END(link_create)))
+			return -EINVAL;
+		return bpf_link_create(&attr);
 	default:
 		return -EINVAL;
 	}

@@ -1,5 +1,6 @@
-/* Built-in BPF handlers attached to tracepoints (PERF_EVENT_IOC_SET_BPF),
- * and bpf_perf_event_output for them.
+/* BPF programs (bytecode or built-in handlers) attached to tracepoints
+ * (PERF_EVENT_IOC_SET_BPF, or a BPF link: kernel/bpf/link.c), and
+ * bpf_perf_event_output for them.
  *
  * As on Linux, a program attached through a tracepoint event belongs to
  * the tracepoint: it runs at every hit, in whatever task and on whatever
@@ -49,13 +50,22 @@ static struct {
 long perf_attach_bpf(struct perf_event *e, int prog_fd)
 {
 	if (e->attr.type != PERF_TYPE_TRACEPOINT)
-		return -EINVAL;         /* handlers are tracepoint programs */
+		return -EINVAL;         /* only tracepoint programs here */
 	struct bpf_prog *p = bpf_prog_from_fd(prog_fd);
 	if (!p) {
 		struct file *f = fd_get(prog_fd);
 		if (f)
 			file_put(f);
 		return f ? -EINVAL : -EBADF;
+	}
+	return perf_attach_bpf_prog(e, p);
+}
+
+long perf_attach_bpf_prog(struct perf_event *e, struct bpf_prog *p)
+{
+	if (e->attr.type != PERF_TYPE_TRACEPOINT || p->type != BPF_PROG_TYPE_TRACEPOINT) {
+		bpf_prog_put(p);
+		return -EINVAL;
 	}
 	long rc = -E2BIG;               /* Linux's answer to a full prog array */
 	int on_tp = 0;

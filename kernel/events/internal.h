@@ -334,6 +334,9 @@ static inline u64 perf_primary_id(const struct perf_event *e)
 /* bpf_attach.c: built-in handlers attached to tracepoints (SET_BPF). */
 struct bpf_tp_ctx;
 long perf_attach_bpf(struct perf_event *e, int prog_fd);
+struct bpf_prog;
+/* The same with a program the caller holds a reference to (given up). */
+long perf_attach_bpf_prog(struct perf_event *e, struct bpf_prog *p);
 void perf_event_detach_bpf(struct perf_event *e);
 /* Run tracepoint id's programs: true if its samples are suppressed.
  * Callers skip it while perf_bpf_nr_attached is 0 (the usual case). */

@@ -165,6 +165,7 @@ static void tracepoint_hit(struct trap_frame *f, u64 id_any, u64 id_one, u64 *ra
 		struct bpf_tp_ctx c = {
 			.nr = (s64)payload[0], .args = enter ? payload + 1 : NULL,
 			.ret = enter ? 0 : (s64)payload[1], .regs = f,
+			.raw = (const u8 *)raw, .raw_size = size,
 		};
 		h.quiet_any = perf_bpf_tracepoint(id_any, &c);
 		if (id_one != ~0ull)

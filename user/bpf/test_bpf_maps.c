@@ -805,10 +805,12 @@ static void t_prog_load_handlers(void)
 	prog_attr(&a, RT_HANDLER_UNLINK_LOG, &ring, 1);
 	a.insns = (unsigned long)nop;
 	a.insn_cnt = 2;
-	EXPECT_ERRNO(load(&a), EINVAL);                /* no bytecode */
+	EXPECT_EQ(load(&a), 0);                        /* instructions: bytecode, not a handler */
+	a.insn_cnt = 1;
+	EXPECT_ERRNO(load(&a), EINVAL);                /* "last insn is not an exit or jmp" */
 	prog_attr(&a, RT_HANDLER_UNLINK_LOG, &ring, 1);
 	a.insn_cnt = 1;
-	EXPECT_ERRNO(load(&a), EINVAL);
+	EXPECT_ERRNO(load(&a), EFAULT);                /* a count without instructions */
 	prog_attr(&a, RT_HANDLER_UNLINK_LOG, &ring, 0);
 	EXPECT_ERRNO(load(&a), EINVAL);                /* fd_array_cnt */
 	int two[2] = { ring, ring };

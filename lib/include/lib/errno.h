@@ -40,11 +40,15 @@
 #define ENOTEMPTY 39
 #define ELOOP 40
 #define EOVERFLOW 75
+#define EPROTO 71
+#define EBADFD 77
 #define ELIBBAD 80
 #define ENOTSUP 95
 #define EOPNOTSUPP 95
 #define ETIMEDOUT 110
 #define EALREADY 114
+/* Linux's kernel-internal "not supported", which bpf(2) returns as is. */
+#define ENOTSUPP 524
 
 #define MAX_ERRNO 4095
 #define IS_ERR_VALUE(x) ((unsigned long)(x) >= (unsigned long)-MAX_ERRNO)

@@ -1,4 +1,5 @@
-/* Ringtail's built-in BPF handlers (Ringtail runs no BPF bytecode).
+/* Ringtail's built-in BPF handlers: C programs in the kernel, a fast path
+ * kept beside BPF bytecode (which BPF_PROG_LOAD verifies and interprets).
  *
  * Load one with bpf(BPF_PROG_LOAD): prog_type BPF_PROG_TYPE_TRACEPOINT,
  * prog_name = the handler's name, insn_cnt 0, fd_array = the maps it uses
