@@ -30,7 +30,7 @@ static inline void spin_lock_init(spinlock_t *l, const char *name)
 	l->name = name;
 }
 
-static inline void spin_lock_raw(spinlock_t *l)
+static __always_inline void spin_lock_raw(spinlock_t *l)
 {
 	if (unlikely(in_nmi()))
 		spinlock_bug(l, "taken in NMI context");
@@ -43,7 +43,7 @@ static inline void spin_lock_raw(spinlock_t *l)
 	l->pc = SPINLOCK_HERE();
 }
 
-static inline bool spin_trylock_raw(spinlock_t *l)
+static __always_inline bool spin_trylock_raw(spinlock_t *l)
 {
 	u16 owner = READ_ONCE(l->owner);
 	u16 expect = owner;
@@ -63,7 +63,7 @@ static inline void spin_unlock_raw(spinlock_t *l)
 	smp_store_release(&l->owner, (u16)(l->owner + 1));
 }
 
-static inline irqflags_t spin_lock_irqsave(spinlock_t *l)
+static __always_inline irqflags_t spin_lock_irqsave(spinlock_t *l)
 {
 	irqflags_t f = arch_irq_save();
 	preempt_disable();
@@ -84,7 +84,7 @@ static inline void spin_unlock_irqrestore(spinlock_t *l, irqflags_t f)
 /* For locks never taken in interrupt context: interrupts stay on while
  * waiting and while holding, so this CPU keeps answering IPIs (a holder
  * may be waiting for a TLB shootdown to finish). */
-static inline void spin_lock(spinlock_t *l)
+static __always_inline void spin_lock(spinlock_t *l)
 {
 	preempt_disable();
 	spin_lock_raw(l);
