@@ -348,6 +348,8 @@ u64 bpf_prog_run_vm(struct bpf_prog *p, const struct bpf_tp_ctx *c)
 	u32 n = c->raw && c->raw_size <= 128 ? c->raw_size : 0;
 	memcpy(ctx, c->raw, n);
 	memset(ctx + n, 0, 128 - n);
+	if (n >= 2)
+		*(u16 *)ctx = (u16)c->id;       /* common_type: this tracepoint's id */
 	struct bpf_run run;
 	return bpf_vm_run(&p->vm, &run, ctx, (void *)c);
 }
