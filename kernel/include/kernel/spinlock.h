@@ -14,14 +14,17 @@ typedef struct spinlock {
 	s32 cpu;                /* holder, -1 if free (for diagnostics) */
 	const char *name;
 	u64 pc;                 /* where the holder took it (for diagnostics) */
+	const void *holder;     /* the thread that took it (for diagnostics) */
 } spinlock_t;
 
-#define SPINLOCK_INIT(n) { .owner = 0, .next = 0, .cpu = -1, .name = (n), .pc = 0 }
+#define SPINLOCK_INIT(n) { .owner = 0, .next = 0, .cpu = -1, .name = (n), .pc = 0, .holder = 0 }
 
 /* The address of the code that expands this (an inlined lock's caller). */
 #define SPINLOCK_HERE() ({ __label__ here_; here_: (u64)(unsigned long)&&here_; })
 
 void spinlock_bug(spinlock_t *l, const char *what) __attribute__((noreturn));
+/* The lock says this CPU holds it: seen is what l->cpu said. */
+void spinlock_bug_recursive(spinlock_t *l, s32 seen) __attribute__((noreturn));
 
 static inline void spin_lock_init(spinlock_t *l, const char *name)
 {
@@ -34,13 +37,15 @@ static __always_inline void spin_lock_raw(spinlock_t *l)
 {
 	if (unlikely(in_nmi()))
 		spinlock_bug(l, "taken in NMI context");
-	if (unlikely(READ_ONCE(l->cpu) == (s32)this_cpu_id()))
-		spinlock_bug(l, "recursive acquisition");
+	s32 seen = READ_ONCE(l->cpu);
+	if (unlikely(seen == (s32)this_cpu_id()))
+		spinlock_bug_recursive(l, seen);
 	u16 ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 	while (smp_load_acquire(&l->owner) != ticket)
 		cpu_relax();
 	l->cpu = this_cpu_id();
 	l->pc = SPINLOCK_HERE();
+	l->holder = this_cpu()->current;
 }
 
 static __always_inline bool spin_trylock_raw(spinlock_t *l)
@@ -54,6 +59,7 @@ static __always_inline bool spin_trylock_raw(spinlock_t *l)
 		return false;
 	l->cpu = this_cpu_id();
 	l->pc = SPINLOCK_HERE();
+	l->holder = this_cpu()->current;
 	return true;
 }
 

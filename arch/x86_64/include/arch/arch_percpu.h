@@ -26,10 +26,16 @@ struct arch_cpu {
 	u8 *ist_stack[IST_COUNT + 1];  /* bottoms; [0] unused */
 };
 
-/* %gs always points at the running CPU's struct cpu in kernel mode. */
+/* %gs always points at the running CPU's struct cpu in kernel mode.
+ * Volatile: the answer changes whenever the thread may move (any call
+ * that can sleep or be preempted), so the compiler must not reuse an
+ * earlier read. A non-volatile asm was hoisted out of do_wait's sleep
+ * loop: after waking on another CPU, the waiter took procs_lock with
+ * the old CPU's id and thread as the holder, and that CPU's next
+ * acquirer saw "recursive acquisition". */
 #define arch_this_cpu_ptr()                                                \
 	({                                                                 \
 		struct cpu *___c;                                          \
-		__asm__ ("movq %%gs:0, %0" : "=r"(___c));                  \
+		__asm__ __volatile__("movq %%gs:0, %0" : "=r"(___c));      \
 		___c;                                                      \
 	})
