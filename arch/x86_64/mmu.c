@@ -391,3 +391,36 @@ bool arch_user_read_nofault(u64 uaddr, void *dst, size_t n)
 	}
 	return true;
 }
+
+/* The same for the kernel half, under the current page tables: pages of
+ * any size, never user pages, never a non-canonical address. */
+bool arch_kernel_read_nofault(u64 kaddr, void *dst, size_t n)
+{
+	u8 *d = dst;
+	while (n) {
+		if (kaddr < PHYS_MAP_BASE)
+			return false;   /* user half or non-canonical */
+		u64 *table = phys_to_virt(read_cr3() & PTE_ADDR);
+		u64 e = 0;
+		int level;
+		for (level = 3; level >= 0; level--) {
+			e = READ_ONCE(table[idx(kaddr, level)]);
+			if (!(e & PTE_P) || (e & PTE_U))
+				return false;
+			if (level == 0 || (e & PTE_PS))
+				break;
+			table = table_of(e);
+		}
+		u64 size = 1ull << (12 + 9 * level);
+		u64 frame = (e & PTE_ADDR) & ~(size - 1);     /* a large page's PAT bit goes */
+		size_t off = kaddr & (size - 1);
+		size_t chunk = MIN(n, size - off);
+		const u8 *src = (const u8 *)phys_to_virt(frame) + off;
+		for (size_t i = 0; i < chunk; i++)
+			d[i] = src[i];
+		d += chunk;
+		kaddr += chunk;
+		n -= chunk;
+	}
+	return true;
+}

@@ -2,7 +2,8 @@
  * argument and return conventions as Linux's), and a run of a program on
  * a tracepoint hit. The verifier has checked every argument's type and
  * size against the prototypes in vhelper.c, so pointers here are valid
- * for the sizes given; only user addresses (probe_read_user*) can fault.
+ * for the sizes given; only the addresses the probe_read helpers read
+ * can be bad, and those are read through the page tables, never faulting.
  * Helpers run with preemption off, in the task that hit the tracepoint. */
 #include <lib/errno.h>
 #include <lib/fmt.h>
@@ -14,6 +15,7 @@
 #include <kernel/proc.h>
 #include <kernel/thread.h>
 #include <kernel/usermem.h>
+#include <kernel/arch/uaccess.h>
 #include "bpf.h"
 
 #define PTR(x) ((void *)(uintptr_t)(x))
@@ -220,13 +222,36 @@ static u64 h_probe_read_user_str(struct bpf_run *run, u64 dst, u64 size, u64 src
 	return size;
 }
 
-/* Kernel memory is not readable by programs here: Ringtail has no
- * fault-safe kernel copy yet, so these always fail as Linux does for a
- * bad address (the buffer zeroed, -EFAULT). */
+/* Kernel memory through the page tables (arch_kernel_read_nofault): an
+ * unmapped or user address fails as Linux's does, the buffer zeroed and
+ * -EFAULT. */
 static u64 h_probe_read_kernel(struct bpf_run *run, u64 dst, u64 size, u64 src, u64 a4, u64 a5)
 {
-	memset(PTR(dst), 0, size);
-	return (u64)-EFAULT;
+	if (!arch_kernel_read_nofault(src, PTR(dst), size)) {
+		memset(PTR(dst), 0, size);
+		return (u64)-EFAULT;
+	}
+	return 0;
+}
+
+/* Linux: bytes copied including the NUL, the string cut to fit. */
+static u64 h_probe_read_kernel_str(struct bpf_run *run, u64 dst, u64 size, u64 src, u64 a4,
+				   u64 a5)
+{
+	char *d = PTR(dst);
+	if (!size)
+		return 0;
+	for (u64 i = 0; i < size; i++) {
+		char c;
+		if (!arch_kernel_read_nofault(src + i, &c, 1)) {
+			memset(d, 0, size);
+			return (u64)-EFAULT;
+		}
+		d[i] = i + 1 == size ? 0 : c;
+		if (!d[i])
+			return i + 1;
+	}
+	return size;
 }
 
 /* bpf_probe_read / _str (45, 4): user or kernel by address, as Linux on
@@ -240,7 +265,7 @@ static u64 h_probe_read(struct bpf_run *run, u64 dst, u64 size, u64 src, u64 a4,
 static u64 h_probe_read_str(struct bpf_run *run, u64 dst, u64 size, u64 src, u64 a4, u64 a5)
 {
 	return (s64)src >= 0 ? h_probe_read_user_str(run, dst, size, src, 0, 0)
-			     : h_probe_read_kernel(run, dst, size, src, 0, 0);
+			     : h_probe_read_kernel_str(run, dst, size, src, 0, 0);
 }
 
 static u64 h_perf_event_output(struct bpf_run *run, u64 ctx, u64 map, u64 flags, u64 data,
@@ -331,7 +356,7 @@ const bpf_helper_fn bpf_kernel_helpers[__BPF_FUNC_MAX_ID] = {
 	[BPF_FUNC_probe_read_user] = h_probe_read_user,
 	[BPF_FUNC_probe_read_user_str] = h_probe_read_user_str,
 	[BPF_FUNC_probe_read_kernel] = h_probe_read_kernel,
-	[BPF_FUNC_probe_read_kernel_str] = h_probe_read_kernel,
+	[BPF_FUNC_probe_read_kernel_str] = h_probe_read_kernel_str,
 	[BPF_FUNC_probe_read] = h_probe_read,
 	[BPF_FUNC_probe_read_str] = h_probe_read_str,
 	[BPF_FUNC_perf_event_output] = h_perf_event_output,

@@ -1,5 +1,5 @@
 /* x86_64 tests: exception reports, the NMI path and deferred work, clocks
- * and the LAPIC timer. */
+ * and the LAPIC timer, reads of kernel memory that must not fault. */
 #include <lib/string.h>
 #include <arch/irqflags.h>
 #include <arch/trap.h>
@@ -17,6 +17,9 @@
 #include <kernel/arch/clock.h>
 #include <kernel/arch/cpu.h>
 #include <kernel/arch/irq.h>
+#include <kernel/arch/uaccess.h>
+#include <kernel/heap.h>
+#include <kernel/pmm.h>
 
 /* klog text printed since `from` contains `needle`? */
 static bool klog_has(u64 from, const char *needle)
@@ -274,3 +277,40 @@ static const struct ktest_case clock_cases[] = {
 	{ 0 },
 };
 KTEST_SUITE_ORDER(clock, 22, clock_cases, NULL);
+
+/* arch_kernel_read_nofault (bpf_probe_read_kernel): kernel data, text and
+ * heap read back exactly, across a page end; user, non-canonical and
+ * unmapped addresses answer false instead of faulting. */
+static const char nofault_text[] = "ringtail nofault probe";
+
+static void test_kernel_read_nofault(struct ktest *t)
+{
+	char buf[sizeof(nofault_text)];
+	KT_EXPECT(t, arch_kernel_read_nofault((u64)nofault_text, buf, sizeof(buf)));
+	KT_EXPECT_EQ(t, memcmp(buf, nofault_text, sizeof(buf)), 0);
+	u8 code[8];
+	KT_EXPECT(t, arch_kernel_read_nofault((u64)test_kernel_read_nofault, code, 8));
+	KT_EXPECT_EQ(t, memcmp(code, (const void *)test_kernel_read_nofault, 8), 0);
+	u8 *heap = kmalloc(2 * PAGE_SIZE);
+	KT_ASSERT(t, heap != NULL);
+	for (int i = 0; i < 2 * PAGE_SIZE; i++)
+		heap[i] = (u8)(i * 7);
+	u8 cross[64];
+	u64 at = ALIGN_UP((u64)heap, PAGE_SIZE) - 32;          /* 32 bytes each side */
+	if (at < (u64)heap)
+		at += PAGE_SIZE;
+	KT_EXPECT(t, arch_kernel_read_nofault(at, cross, sizeof(cross)));
+	KT_EXPECT_EQ(t, memcmp(cross, (const void *)at, sizeof(cross)), 0);
+	kfree(heap);
+	KT_EXPECT(t, !arch_kernel_read_nofault(0x400000, buf, 8));           /* user half */
+	KT_EXPECT(t, !arch_kernel_read_nofault(0x0000800000000000ull, buf, 8)); /* hole */
+	KT_EXPECT(t, !arch_kernel_read_nofault(0, buf, 1));
+	/* The top of the direct map's PML4 slot is far past any RAM here. */
+	KT_EXPECT(t, !arch_kernel_read_nofault(0xffff807fffff0000ull, buf, 8));
+}
+
+static const struct ktest_case uaccess_cases[] = {
+	KTEST_CASE(test_kernel_read_nofault),
+	{ 0 },
+};
+KTEST_SUITE_ORDER(kernel_nofault, 23, uaccess_cases, NULL);

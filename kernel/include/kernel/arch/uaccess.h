@@ -10,3 +10,7 @@ u64 arch_clear_user(void *dst, u64 n);
 /* Read user memory without ever faulting (NMI context: walks the page
  * tables); false if any byte is not mapped readable. */
 bool arch_user_read_nofault(u64 uaddr, void *dst, size_t n);
+/* Read n bytes of kernel memory at kaddr by walking the page tables
+ * (never faults, so NMI- and BPF-safe): false, with dst partly written,
+ * if any byte is not mapped for the kernel. */
+bool arch_kernel_read_nofault(u64 kaddr, void *dst, size_t n);
