@@ -316,7 +316,6 @@ void perf_sched_out(struct thread *prev, struct thread *next, bool preempt)
 	if (!c)
 		return;
 	spin_lock_raw(&c->lock);
-	u64 now = clock_ns();
 	list_for_each(pos, &c->events) {
 		struct perf_event *e = list_entry(pos, struct perf_event, ctx_node);
 		if (e->active) {
@@ -329,7 +328,7 @@ void perf_sched_out(struct thread *prev, struct thread *next, bool preempt)
 		/* The task's context stops: enabled time pauses with it, also
 		 * for events that were not running (another CPU's, a member of
 		 * a disabled group), as Linux's context time does. */
-		perf_event_update_times(e, now);
+		perf_event_update_times(e, clock_ns());    /* after stop's own update */
 		e->tstamp_enabled = 0;
 	}
 	spin_unlock_raw(&c->lock);

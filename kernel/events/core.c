@@ -378,13 +378,15 @@ out:
 	return rc;
 }
 
+/* A now older than a stamp (read before the stamp was taken) adds
+ * nothing: the times never go back. */
 void perf_event_update_times(struct perf_event *e, u64 now)
 {
-	if (e->state == PERF_ON && e->tstamp_enabled) {
+	if (e->state == PERF_ON && e->tstamp_enabled && now > e->tstamp_enabled) {
 		e->time_enabled += now - e->tstamp_enabled;
 		e->tstamp_enabled = now;
 	}
-	if (e->active && e->tstamp_running) {
+	if (e->active && e->tstamp_running && now > e->tstamp_running) {
 		e->time_running += now - e->tstamp_running;
 		e->tstamp_running = now;
 	}
