@@ -192,66 +192,61 @@ static u64 h_prandom_u32(struct bpf_run *run, u64 a1, u64 a2, u64 a3, u64 a4, u6
 	return (u32)(x ^ (x >> 29));
 }
 
-static u64 h_probe_read_user(struct bpf_run *run, u64 dst, u64 size, u64 src, u64 a4, u64 a5)
+/* The probe_read helpers' two kinds of memory, neither of which faults:
+ * user memory (copy_from_user_nofault) and kernel memory through the page
+ * tables (arch_kernel_read_nofault). true when all n bytes were read. */
+static bool read_user(u64 src, void *dst, size_t n) { return !copy_from_user_nofault(dst, src, n); }
+static bool read_kernel(u64 src, void *dst, size_t n) { return arch_kernel_read_nofault(src, dst, n); }
+typedef bool (*probe_reader)(u64 src, void *dst, size_t n);
+
+/* Linux: on a bad address -EFAULT and the buffer zeroed. */
+static u64 probe_read(probe_reader rd, u64 dst, u64 size, u64 src)
 {
-	if (copy_from_user_nofault(PTR(dst), src, size)) {
+	if (!rd(src, PTR(dst), size)) {
 		memset(PTR(dst), 0, size);
 		return (u64)-EFAULT;
 	}
 	return 0;
 }
 
-/* Linux: bytes copied including the NUL, the string cut to fit; on a
- * fault -EFAULT and the buffer zeroed. */
+/* Linux: bytes copied including the NUL, the string cut to fit; on a bad
+ * address -EFAULT and the buffer zeroed. */
+static u64 probe_read_str(probe_reader rd, u64 dst, u64 size, u64 src)
+{
+	char *d = PTR(dst);
+	for (u64 i = 0; i < size; i++) {
+		char c;
+		if (!rd(src + i, &c, 1)) {
+			memset(d, 0, size);
+			return (u64)-EFAULT;
+		}
+		d[i] = i + 1 == size ? 0 : c;
+		if (!d[i])
+			return i + 1;
+	}
+	return size;
+}
+
+static u64 h_probe_read_user(struct bpf_run *run, u64 dst, u64 size, u64 src, u64 a4, u64 a5)
+{
+	return probe_read(read_user, dst, size, src);
+}
+
 static u64 h_probe_read_user_str(struct bpf_run *run, u64 dst, u64 size, u64 src, u64 a4,
 				 u64 a5)
 {
-	char *d = PTR(dst);
-	if (!size)
-		return 0;
-	for (u64 i = 0; i < size; i++) {
-		char c;
-		if (copy_from_user_nofault(&c, src + i, 1)) {
-			memset(d, 0, size);
-			return (u64)-EFAULT;
-		}
-		d[i] = i + 1 == size ? 0 : c;
-		if (!d[i])
-			return i + 1;
-	}
-	return size;
+	return probe_read_str(read_user, dst, size, src);
 }
 
-/* Kernel memory through the page tables (arch_kernel_read_nofault): an
- * unmapped or user address fails as Linux's does, the buffer zeroed and
- * -EFAULT. */
 static u64 h_probe_read_kernel(struct bpf_run *run, u64 dst, u64 size, u64 src, u64 a4, u64 a5)
 {
-	if (!arch_kernel_read_nofault(src, PTR(dst), size)) {
-		memset(PTR(dst), 0, size);
-		return (u64)-EFAULT;
-	}
-	return 0;
+	return probe_read(read_kernel, dst, size, src);
 }
 
-/* Linux: bytes copied including the NUL, the string cut to fit. */
 static u64 h_probe_read_kernel_str(struct bpf_run *run, u64 dst, u64 size, u64 src, u64 a4,
 				   u64 a5)
 {
-	char *d = PTR(dst);
-	if (!size)
-		return 0;
-	for (u64 i = 0; i < size; i++) {
-		char c;
-		if (!arch_kernel_read_nofault(src + i, &c, 1)) {
-			memset(d, 0, size);
-			return (u64)-EFAULT;
-		}
-		d[i] = i + 1 == size ? 0 : c;
-		if (!d[i])
-			return i + 1;
-	}
-	return size;
+	return probe_read_str(read_kernel, dst, size, src);
 }
 
 /* bpf_probe_read / _str (45, 4): user or kernel by address, as Linux on
