@@ -275,6 +275,56 @@ static void t_cpu0_counts(void)
 	free_pages_(p, 10);
 }
 
+/* A task event's enabled time runs only while its task runs (Linux: its
+ * context's time), so a sleep adds nothing to it: enabled can be at most
+ * the time elapsed minus the sleep, whatever the host's speed. */
+static void t_task_times_pause_while_asleep(void)
+{
+	u64 v[3];
+	u64 t0 = now_ns(CLOCK_MONOTONIC);
+	long fd = pf_event(0, PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING);
+	if (!EXPECT_GE(fd, 0))
+		return;
+	sleep_ms(200);
+	EXPECT_EQ(perf_read(fd, v, 3), 24);
+	u64 elapsed = now_ns(CLOCK_MONOTONIC) - t0;
+	EXPECT_LE(v[1] + 200 * MS, elapsed + MS);   /* 1 ms for the two clocks */
+	EXPECT_GE(v[1], v[2]);
+	perf_close(fd);
+}
+
+/* pid 0 with cpu 1 while this task is pinned to CPU 0: Linux counts
+ * nothing (the event runs only while its task is on that CPU). */
+static void t_task_event_other_cpu_counts_nothing(void)
+{
+	cpu_set_t old;
+	struct perf_event_attr a;
+	if (ncpus() < 2) {
+		KTAP_SKIP("needs 2 CPUs");
+		return;
+	}
+	u8 *p = fresh_pages(10);
+	sched_getaffinity(0, sizeof(old), &old);
+	if (!EXPECT_TRUE(p) || !EXPECT_EQ(pin_to(0), 0))
+		return;
+	sched_yield();
+	attr_init(&a, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS);
+	a.disabled = 1;
+	long on1 = perf_open(&a, 0, 1, -1, 0), on0 = perf_open(&a, 0, 0, -1, 0);
+	EXPECT_GE(on1, 0);
+	EXPECT_GE(on0, 0);
+	touch_pages(-1, p, 0, 0);
+	perf_ioctl(on1, PERF_EVENT_IOC_ENABLE, 0);
+	touch_pages(on0, p, 10, 0);
+	perf_ioctl(on1, PERF_EVENT_IOC_DISABLE, 0);
+	EXPECT_EQ(perf_count(on0), 10);
+	EXPECT_EQ(perf_count(on1), 0);
+	perf_close(on1);
+	perf_close(on0);
+	sched_setaffinity(0, sizeof(old), &old);
+	free_pages_(p, 10);
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(t_page_faults_exact),
 	KTAP_CASE(t_disabled_counts_nothing),
@@ -288,6 +338,8 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(t_exclude_user_kernel),
 	KTAP_CASE(t_pid_other_thread),
 	KTAP_CASE(t_cpu0_counts),
+	KTAP_CASE(t_task_times_pause_while_asleep),
+	KTAP_CASE(t_task_event_other_cpu_counts_nothing),
 };
 
 int main(void)
