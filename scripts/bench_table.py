@@ -118,8 +118,8 @@ NOTES = [
     "4 KiB rep stosb counts about 4100): both kernels' fault rows include about 4100 for "
     "clearing the page; Linux 6.1's record copies (memcpy as rep movsb on this CPU model) "
     "count about one per byte, where hardware runs one instruction; Ringtail stores a "
-    "sample's fields one by one and copies a tracepoint's raw data with rep movsq (one "
-    "count per 8 bytes).",
+    "sample's fields, a syscall tracepoint's raw data included, one u64 at a time (its "
+    "other tracepoints' raw data: rep movsq, one count per 8 bytes).",
     "Wall time under an emulator weighs instructions unequally and follows the host's load "
     "(printed in the section title): compare kernels by instructions.",
     "Note 1 (refused %): producers that do nothing but write offer far more records than "

@@ -10,14 +10,16 @@
 #include <kernel/panic.h>
 #include <kernel/printk.h>
 #include <arch/x86/tsc.h>
+#include <arch/clock.h>
 #include <kernel/arch/clock.h>
 #include <kernel/arch/perf.h>
 
 #define PIT_HZ 1193182u
 
-static u64 tsc_base;            /* TSC value at clock zero */
-static u64 mult;                /* ns = (cycles * mult) >> SHIFT */
-#define SHIFT 24
+struct tsc_conv tsc_conv;       /* arch/clock.h: base and mult */
+#define tsc_base tsc_conv.base
+#define mult tsc_conv.mult
+#define SHIFT TSC_SHIFT
 static u64 tsc_khz;
 static u64 boot_unix_ns;
 static const char *source = "tsc";
@@ -127,8 +129,7 @@ u64 arch_clock_cycles(void)
 
 u64 arch_clock_ns(void)
 {
-	u64 d = rdtsc() - tsc_base;
-	return (u64)(((unsigned __int128)d * mult) >> SHIFT);
+	return arch_clock_ns_inline();
 }
 
 u64 arch_realtime_offset_ns(void)

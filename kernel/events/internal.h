@@ -115,6 +115,10 @@ struct perf_event {
 	/* fast_sample, and no signal or frequency: a software or tracepoint
 	 * hit may sample through plain_hit() (sources.c). */
 	bool plain;
+	/* The raw_syscalls id a tracepoint hit samples this event on inline
+	 * (tracepoint.c: plain, counting kernel events), else ~0. */
+	u64 tp_fast_id;
+	u32 sample_wakeup;              /* wakeup_events of samples (0 with watermark) */
 
 	struct ktimer hrtimer;          /* clock events */
 	u64 clock_last;                 /* clock events: last update (ns) */
@@ -162,7 +166,16 @@ struct perf_sample {
 	const struct trap_frame *regs;  /* for the callchain (NULL: none) */
 	const void *raw;
 	u32 raw_size;
+	/* PERF_SAMPLE_TID's word (tid << 32 | pid) if the producer has it
+	 * at hand, else 0: the writer reads the current thread's. */
+	u64 pid_tid;
 };
+
+/* Writes a sample's raw_size bytes of raw payload at dst, from what the
+ * producer passed as ctx: for a producer that writes its record straight
+ * into the ring (tracepoint.c's fast path, raw NULL). Passed down the
+ * inline sample path (output_fast.h) as a constant, so it is inlined. */
+typedef void (*perf_raw_fill_fn)(void *dst, const void *ctx);
 
 /* A CPU's perf state: its CPU-wide events, the events counting on it now
  * (active), the cycles events its NMI handler serves, and its lock. */
@@ -173,6 +186,20 @@ struct perf_cpu {
 	struct perf_event *nmi_slots[PERF_NMI_SLOTS];
 };
 
+
+/* Where e's records go now (NULL: nowhere): its own buffer or its
+ * SET_OUTPUT target's (e->out either way); an inherited copy's go where
+ * its original's go. Producers only, with interrupts off or in NMI
+ * context (see rb_free in mmap.c). */
+static inline struct perf_mmap *perf_event_out(struct perf_event *e)
+{
+	if (e->parent)
+		e = e->parent;
+	/* Pairs with the release in attach_locked (mmap.c); everything
+	 * producers read is reached through this pointer (an address
+	 * dependency, which no CPU Ringtail runs on reorders). */
+	return READ_ONCE(e->out);
+}
 
 static inline bool is_type(const struct perf_event *e, u32 type, u64 config)
 {
@@ -205,15 +232,21 @@ long perf_set_output(struct perf_event *e, struct perf_event *target);
 unsigned int perf_poll(struct file *f, struct poll_table *pt);
 /* The event's task exited: wake its pollers (interrupts off). */
 void perf_event_wakeup(struct perf_event *e);
-/* Where e's records go now (NULL: nowhere); producers only, with
- * interrupts off or in NMI context (see rb_free in mmap.c). */
-struct perf_mmap *perf_event_out(struct perf_event *e);
 /* e is being freed: stop writing to any buffer. */
 void perf_event_detach_mmap(struct perf_event *e);
 
 /* output.c */
-/* perf_output_sample_record for an event whose fast_sample is set. */
-void perf_output_sample_plain(struct perf_event *e, const struct perf_sample *s);
+/* output_fast (output_fast.h) when the buffer needs the general begin
+ * (staged), or for a record it reserved at ring position off that cannot
+ * be laid out in place (at): the same record, copied piece by piece. */
+void perf_output_fast_staged(struct perf_event *e, struct perf_mmap *pm,
+			     const struct perf_sample *s, u32 size, u32 raw_size, u64 now,
+			     perf_raw_fill_fn raw_fill, const void *raw_ctx);
+void perf_output_fast_at(struct perf_mmap *pm, unsigned long off, const struct perf_event *e,
+			 const struct perf_sample *s, u32 size, u32 raw_size, u64 now,
+			 perf_raw_fill_fn raw_fill, const void *raw_ctx);
+/* The most a perf_raw_fill_fn writes (a sys_enter record). */
+#define PERF_RAW_FILL_MAX 64
 void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s);
 void perf_output_throttle(struct perf_event *e, bool throttle);
 void perf_output_switch(struct perf_event *e, bool out, bool preempt, struct thread *other);
@@ -266,37 +299,10 @@ void perf_sw_hit(struct perf_event *e, u64 nr, struct perf_sample *s);
 /* perf_sw_hit in a mode that counts (s: the caller's scratch copy, its
  * period set here). */
 void perf_sw_event(struct perf_event *e, u64 nr, struct perf_sample *s);
-/* One software or tracepoint hit on a plain event (output.c) with nothing
- * owed on overflow (no REFRESH limit, no O_ASYNC, not throttled): count,
- * and sample when a period ends, in a few dozen instructions. The tick's
- * overflow budget is not kept: these overflows never throttle (only timer
- * and NMI ones, and the second of one count, do). False: not plain now,
- * take the general path. */
-static __always_inline bool perf_plain_hit(struct perf_event *e, struct perf_sample *s)
-{
-	const struct perf_event *o = e->parent ? e->parent : e;
-	if (!e->plain || READ_ONCE(e->event_limit) || READ_ONCE(e->pending_disable) ||
-	    READ_ONCE(e->throttled) || READ_ONCE(o->fasync))
-		return false;
-	local_inc(&e->count);
-	if (!e->period)
-		return true;
-	if (e->attr.sample_type & PERF_SAMPLE_PERIOD) {
-		s->period = 1;          /* every hit samples (perf_sw_event) */
-	} else {
-		if (--e->period_left > 0)
-			return true;
-		e->period_left += (s64)e->period;
-		s->period = e->period;
-	}
-	perf_output_sample_plain(e, s);
-	return true;
-}
-
-
 /* tracepoint.c: tracepoint events per id, kept by perf_source_init and
  * perf_source_destroy under their lock. */
 void perf_tp_count(u64 id, int delta);
+u64 perf_tp_fast_id(const struct perf_event *e);
 /* The count read() reports. */
 u64 perf_source_read(struct perf_event *e);
 void perf_ctx_add(struct perf_event *e);

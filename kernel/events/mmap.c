@@ -31,6 +31,7 @@
 #include <kernel/pmm.h>
 #include <kernel/proc.h>
 #include <kernel/smp.h>
+#include <kernel/vm.h>
 #include "internal.h"
 #include <kernel/arch/perf.h>
 #include <linux/mman.h>
@@ -47,6 +48,8 @@ struct perf_mmap_link {
 
 static void pm_release_memory(struct perf_mmap *pm)
 {
+	if (pm->core.data_twice)
+		vunmap_frames(pm->core.data_twice, 2 * pm->nr_pages);
 	if (pm->frames)
 		for (unsigned int i = 0; i <= pm->nr_pages; i++)
 			if (pm->frames[i])
@@ -105,7 +108,7 @@ static void attach_locked(struct perf_event *e, struct perf_mmap *pm, struct per
 {
 	link->e = e;
 	list_add_tail(&pm->events, &link->node);
-	/* Release, paired with the load in perf_event_rb: a producer that
+	/* Release, paired with the load in perf_event_out: a producer that
 	 * sees the pointer sees the buffer set up. */
 	smp_store_release(&e->out, pm);
 }
@@ -132,18 +135,6 @@ static struct perf_mmap_link *detach_locked(struct perf_event *e, struct perf_mm
 	if (list_empty(&pm->events))
 		*empty = pm;
 	return link;
-}
-
-/* Where e's records go now: its own buffer or its SET_OUTPUT target's
- * (e->out either way); an inherited copy's go where its original's go. */
-struct perf_mmap *perf_event_out(struct perf_event *e)
-{
-	if (e->parent)
-		e = e->parent;
-	/* Pairs with the release in attach_locked; everything producers read
-	 * is reached through this pointer (an address dependency, which no
-	 * CPU Ringtail runs on reorders). */
-	return READ_ONCE(e->out);
 }
 
 /* Interrupts are off (the task context's lock is held), so the buffer
@@ -208,10 +199,23 @@ static struct perf_mmap *pm_alloc(struct perf_event *e, unsigned int nr_pages, b
 	}
 	pm->writable = writable;
 	list_init(&pm->events);
+	/* The data pages twice in a row in kernel space, so the sample path
+	 * writes every record in place (rb_record_at). Without the mapping
+	 * records that cross a page end are staged and copied: slower, the
+	 * same bytes. */
+	u8 *twice = NULL;
+	paddr_t *two = nr_pages ? kmalloc(2 * nr_pages * sizeof(paddr_t)) : NULL;
+	if (two) {
+		for (unsigned int i = 0; i < 2 * nr_pages; i++)
+			two[i] = pm->frames[1 + i % nr_pages];
+		twice = vmap_frames(two, 2 * nr_pages, VM_READ | VM_WRITE);
+		kfree(two);
+	}
 	irq_work_init(&pm->wake_work, pm_wake);
 	struct perf_buffer_config cfg = {
 		.user_page = phys_to_virt(pm->frames[0]),
 		.data_pages = pm->data_ptrs,
+		.data_twice = twice,
 		.nr_pages = nr_pages,
 		.overwrite = !writable,
 		.backward = e->attr.write_backward,
@@ -219,8 +223,11 @@ static struct perf_mmap *pm_alloc(struct perf_event *e, unsigned int nr_pages, b
 		.wakeup = pm_wakeup,
 		.wakeup_arg = pm,
 	};
-	if (perf_buffer_init(&pm->core, &cfg))
+	if (perf_buffer_init(&pm->core, &cfg)) {
+		if (twice)
+			vunmap_frames(twice, 2 * nr_pages);
 		goto fail;
+	}
 	fill_time_fields(cfg.user_page);
 	return pm;
 fail:

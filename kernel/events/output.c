@@ -8,7 +8,7 @@
 #include <kernel/proc.h>
 #include <kernel/usermem.h>
 #include "internal.h"
-#include "ring_buffer_inline.h"
+#include "output_fast.h"
 #include <kernel/arch/cpu.h>
 #include <kernel/arch/perf.h>
 #include <arch/string.h>
@@ -55,6 +55,9 @@ void perf_compute_sizes(struct perf_event *e)
 	e->fast_sample = !(st & ~(u64)FAST_FIELDS);
 	e->plain = e->fast_sample && !e->attr.sigtrap && !e->attr.freq;
 	e->zero_b = (u8)bits_set(st & ZERO_B);
+	e->tp_fast_id = perf_tp_fast_id(e);
+	/* 0 with a byte watermark: only the watermark wakes (Linux). */
+	e->sample_wakeup = e->attr.watermark ? 0 : e->attr.wakeup_events;
 }
 
 /* The sample_id_all trailer, in Linux's order. Returns words written. */
@@ -269,88 +272,52 @@ static u64 output_ustack(struct perf_output_handle *h, u64 sp, u64 size)
 	return good;
 }
 
-/* A sample of FAST_FIELDS only: the same record as the general path
- * below, laid out in place in the ring when it does not cross a page end
- * (else staged and copied), with the clock read once. */
-static __always_inline void output_fast(struct perf_event *e, struct perf_mmap *pm,
-					const struct perf_sample *s)
+/* output_fast's record when its buffer needs the general begin (backward,
+ * paused, a LOST record owed first): staged, then copied. */
+/* output_fast's record through a handle, piece by piece: records of any
+ * size, across page and buffer ends. */
+static void output_fast_pieces(struct perf_output_handle *h, const struct perf_event *e,
+			       const struct perf_sample *s, u32 size, u32 raw_size, u64 now,
+			       perf_raw_fill_fn raw_fill, const void *raw_ctx)
 {
-	u64 st = e->attr.sample_type;
-	u32 size = e->sample_size, raw_size = 0;
-	if (st & PERF_SAMPLE_RAW) {     /* size field + data, padded to 8 */
-		raw_size = (u32)ALIGN_UP(s->raw_size + 4, 8) - 4;
-		size += 4 + raw_size;
+	static const u8 zero[8];
+	u64 fixed[16];
+	u64 *end = fill_fixed(e, s, fixed, size, now);
+	perf_output_copy(h, fixed, (u32)(end - fixed) * 8);
+	if (!(e->attr.sample_type & PERF_SAMPLE_RAW))
+		return;
+	perf_output_copy(h, &raw_size, 4);
+	if (raw_fill) {
+		u64 tmp[PERF_RAW_FILL_MAX / 8];
+		raw_fill(tmp, raw_ctx);
+		perf_output_copy(h, tmp, MIN(s->raw_size, (u32)sizeof(tmp)));
+	} else {
+		perf_output_copy(h, s->raw, s->raw_size);
 	}
-	u64 now = clock_ns(), id = perf_primary_id(e), idbuf[8];
-	struct perf_output_ctx ctx = {
-		.id = id,
-		.wakeup_events = e->attr.watermark ? 0 : e->attr.wakeup_events,
-		.lost_samples = (local_t *)&e->lost_samples,
-	};
-	if (e->attr.sample_id_all) {
-		ctx.sample_id = idbuf;
-		ctx.sample_id_size = (u32)fill_id(e, idbuf, now) * 8;
-	}
-	/* The ring core inline (a forward buffer, the usual one, with the
-	 * direction a constant). */
-	struct perf_output_handle h;
-	int rc = pm->core.backward ? perf_output_begin(&h, &pm->core, &ctx, size)
-				   : rb_begin(&h, &pm->core, &ctx, size, false);
-	if (rc)
-		return;                 /* no room: counted lost by the core */
-	u64 stage[24];
-	u64 *ring = perf_output_contig(&h, size);
-	u64 *w = ring ? ring : stage;
-	struct perf_event_header hdr = {
-		.type = PERF_RECORD_SAMPLE,
-		.misc = s->user ? PERF_RECORD_MISC_USER : PERF_RECORD_MISC_KERNEL,
-		.size = (u16)size,
-	};
-	__builtin_memcpy(w++, &hdr, sizeof(hdr));
-	if (st & PERF_SAMPLE_IDENTIFIER)
-		*w++ = id;
-	if (st & PERF_SAMPLE_IP)
-		*w++ = s->ip;
-	if (st & PERF_SAMPLE_TID) {
-		struct thread *t = current_thread();
-		*w++ = t && t->proc ? ((u64)t->tid << 32) | (u32)t->proc->pid : 0;
-	}
-	if (st & PERF_SAMPLE_TIME)
-		*w++ = now;
-	if (st & PERF_SAMPLE_ADDR)
-		*w++ = s->addr;
-	if (st & PERF_SAMPLE_ID)
-		*w++ = id;
-	if (st & PERF_SAMPLE_STREAM_ID)
-		*w++ = e->id;
-	if (st & PERF_SAMPLE_CPU)
-		*w++ = this_cpu_id();
-	if (st & PERF_SAMPLE_PERIOD)
-		*w++ = s->period;
-	if (st & PERF_SAMPLE_RAW) {
-		/* u32 size, then the payload and zeros up to the next u64
-		 * (raw_size is 4 below a multiple of 8: whole u32s). */
-		u8 *d = (u8 *)w;
-		const u8 *src = s->raw;
-		/* The padding: zero the record's last u64 first, then write
-		 * the payload over what of it is not padding. */
-		*(u64 *)(d + 4 + raw_size - 8) = 0;
-		*(u32 *)d = raw_size;
-		d += 4;
-		arch_copy_quads(&d, &src, s->raw_size / 8);
-		for (u32 b = s->raw_size & ~7u; b < s->raw_size; b++)
-			*d++ = *src++;
-	}
-	if (!ring)
-		perf_output_copy(&h, stage, size);
-	rb_end(&h);
+	perf_output_copy(h, zero, raw_size - s->raw_size);
 }
 
-void perf_output_sample_plain(struct perf_event *e, const struct perf_sample *s)
+void perf_output_fast_staged(struct perf_event *e, struct perf_mmap *pm,
+			     const struct perf_sample *s, u32 size, u32 raw_size, u64 now,
+			     perf_raw_fill_fn raw_fill, const void *raw_ctx)
 {
-	struct perf_mmap *pm = perf_event_out(e);
-	if (pm)
-		output_fast(e, pm, s);
+	u64 idbuf[8];
+	struct perf_output_ctx ctx;
+	output_ctx(e, &ctx, idbuf, true);
+	struct perf_output_handle h;
+	if (perf_output_begin(&h, &pm->core, &ctx, size))
+		return;                 /* no room: counted lost by the core */
+	output_fast_pieces(&h, e, s, size, raw_size, now, raw_fill, raw_ctx);
+	perf_output_end(&h);
+}
+
+void perf_output_fast_at(struct perf_mmap *pm, unsigned long off, const struct perf_event *e,
+			 const struct perf_sample *s, u32 size, u32 raw_size, u64 now,
+			 perf_raw_fill_fn raw_fill, const void *raw_ctx)
+{
+	struct perf_output_handle h;
+	rb_copy_handle(&h, &pm->core, off, size);
+	output_fast_pieces(&h, e, s, size, raw_size, now, raw_fill, raw_ctx);
 }
 
 void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s)
@@ -359,7 +326,7 @@ void perf_output_sample_record(struct perf_event *e, const struct perf_sample *s
 	if (!pm)
 		return;                 /* not mapped: nowhere to record (as Linux) */
 	if (e->fast_sample) {
-		output_fast(e, pm, s);
+		output_fast(e, pm, s, NULL, NULL);
 		return;
 	}
 	u64 st = e->attr.sample_type;

@@ -102,6 +102,26 @@ unsigned int __perf_output_copy(struct perf_output_handle *h, const void *buf, u
 	return len - done;
 }
 
+void rb_copy_handle(struct perf_output_handle *h, struct perf_buffer *rb, unsigned long offset,
+		    unsigned long size)
+{
+	unsigned long in = offset & (PERF_RB_PAGE_SIZE - 1);
+
+	*h = (struct perf_output_handle){ .rb = rb, .left = size };
+	h->page = (offset >> PERF_RB_PAGE_SHIFT) & (rb->nr_pages - 1);
+	h->addr = (u8 *)rb->data_pages[h->page] + in;
+	h->size = PERF_RB_PAGE_SIZE - in;
+}
+
+void rb_write_at(struct perf_buffer *rb, unsigned long offset, const void *src,
+		 unsigned long size)
+{
+	struct perf_output_handle h;
+
+	rb_copy_handle(&h, rb, offset, size);
+	__perf_output_copy(&h, src, (unsigned int)size);
+}
+
 void perf_output_end(struct perf_output_handle *h)
 {
 	rb_end(h);
@@ -141,6 +161,7 @@ int perf_buffer_init(struct perf_buffer *rb, const struct perf_buffer_config *cf
 		.watermark = cfg->watermark ? MIN(cfg->watermark, data_size) : 0,
 		.user_page = up,
 		.data_pages = cfg->data_pages,
+		.data_twice = cfg->nr_pages ? cfg->data_twice : NULL,
 		.wakeup_fn = cfg->wakeup,
 		.wakeup_arg = cfg->wakeup_arg,
 	};

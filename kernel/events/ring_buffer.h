@@ -43,6 +43,9 @@ typedef void (*perf_wakeup_fn)(struct perf_buffer *rb, void *arg);
 struct perf_buffer_config {
 	struct perf_event_mmap_page *user_page;
 	void **data_pages;         /* nr_pages pointers, PERF_RB_PAGE_SIZE each */
+	/* Optional: the data pages mapped twice in a row, so that a record
+	 * at any position is contiguous there (rb_record_at); NULL: none. */
+	u8 *data_twice;
 	unsigned int nr_pages;     /* 0 or a power of two */
 	bool overwrite;            /* mapped without PROT_WRITE: data_tail ignored */
 	bool backward;             /* attr.write_backward */
@@ -69,6 +72,7 @@ struct perf_buffer {
 	unsigned long watermark;
 	struct perf_event_mmap_page *user_page;
 	void **data_pages;
+	u8 *data_twice;
 	perf_wakeup_fn wakeup_fn;
 	void *wakeup_arg;
 };
@@ -186,6 +190,16 @@ static inline unsigned int perf_output_skip(struct perf_output_handle *h, unsign
 {
 	return __perf_output_copy(h, NULL, len);
 }
+
+/* Copy a record laid out in src to its reservation at ring position
+ * offset (rb_begin_fast), across page and buffer ends. */
+void rb_write_at(struct perf_buffer *rb, unsigned long offset, const void *src,
+		 unsigned long size);
+/* A handle for perf_output_copy into size bytes reserved at offset
+ * (rb_begin_fast's): copies only; the record ends with rb_end_fast on the
+ * handle begin took. */
+void rb_copy_handle(struct perf_output_handle *h, struct perf_buffer *rb, unsigned long offset,
+		    unsigned long size);
 
 /* Finish the record; the outermost end publishes data_head and calls the
  * wakeup function if a wakeup is owed. */

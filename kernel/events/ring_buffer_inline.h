@@ -40,15 +40,24 @@ static __always_inline void rb_count_lost(struct perf_buffer *rb, const struct p
 		local_inc(ctx->lost_samples);
 }
 
-static __always_inline void rb_get_handle(struct perf_output_handle *h, struct perf_buffer *rb)
+/* preempt: hold off preemption from here to the put (a caller with
+ * interrupts off, or in NMI context, cannot be preempted anyway). */
+static __always_inline void __rb_get_handle(struct perf_output_handle *h, struct perf_buffer *rb,
+					    bool preempt)
 {
-	preempt_disable();
+	if (preempt)
+		preempt_disable();
 	WRITE_ONCE(rb->nest, READ_ONCE(rb->nest) + 1);
 	/* A nested writer may move wakeup from here on; end compares. */
 	h->wakeup = local_read(&rb->wakeup);
 }
 
-static __always_inline void rb_put_handle(struct perf_output_handle *h)
+static __always_inline void rb_get_handle(struct perf_output_handle *h, struct perf_buffer *rb)
+{
+	__rb_get_handle(h, rb, true);
+}
+
+static __always_inline void __rb_put_handle(struct perf_output_handle *h, bool preempt)
 {
 	struct perf_buffer *rb = h->rb;
 	unsigned int nest = READ_ONCE(rb->nest);
@@ -89,14 +98,58 @@ again:
 		rb->wakeup_fn(rb, rb->wakeup_arg);
 	rb_test_hook(rb, RB_STEP_END_DONE);
 out:
-	preempt_enable();
+	if (preempt)
+		preempt_enable();
+}
+
+static __always_inline void rb_put_handle(struct perf_output_handle *h)
+{
+	__rb_put_handle(h, true);
+}
+
+/* The reservation rb_begin and rb_begin_fast share, with the handle
+ * taken: move head by size if the reader left room, retrying when a
+ * nested writer moved it first, and owe a wakeup past the watermark.
+ * *offset is where the record starts. False: no room (nothing reserved). */
+static __always_inline bool rb_reserve(struct perf_buffer *rb, unsigned long size, bool backward,
+				       unsigned long *offset)
+{
+	unsigned long off = local_read(&rb->head), head;
+
+	do {
+		head = off;
+		if (!rb->overwrite) {
+			/* (A): the stores below happen only if this load of
+			 * data_tail allowed them; pairs with (D) in
+			 * perf_reader_consume(). */
+			unsigned long tail = READ_ONCE_CTRL(rb->user_page->data_tail);
+
+			if (unlikely(!rb_has_space(rb, head, tail, size, backward)))
+				return false;
+		}
+		head = backward ? head - size : head + size;
+		rb_test_hook(rb, RB_STEP_BEGIN_RESERVE);
+		/* On failure off is reloaded with the head a nested writer
+		 * left, and the space check is redone from there. */
+	} while (!local_try_cmpxchg(&rb->head, &off, head));
+	rb_test_hook(rb, RB_STEP_BEGIN_RESERVED);
+
+	if (backward) {
+		/* The record sits at the new head; wakeups count bytes. */
+		off = head;
+		head = -head;
+	}
+	if (unlikely(head - local_read(&rb->wakeup) > rb->watermark))
+		local_add(rb->watermark, &rb->wakeup);
+	*offset = off;
+	return true;
 }
 
 static __always_inline int rb_begin(struct perf_output_handle *h, struct perf_buffer *rb,
 				    const struct perf_output_ctx *ctx, unsigned long size,
 				    bool backward)
 {
-	unsigned long offset, head, lost_size = 0;
+	unsigned long offset, lost_size = 0;
 
 	if (unlikely(READ_ONCE(rb->paused))) {
 		/* Without data pages the buffer is always paused and nothing
@@ -115,33 +168,8 @@ static __always_inline int rb_begin(struct perf_output_handle *h, struct perf_bu
 
 	rb_get_handle(h, rb);
 	rb_test_hook(rb, RB_STEP_BEGIN_NESTED);
-
-	offset = local_read(&rb->head);
-	do {
-		head = offset;
-		if (!rb->overwrite) {
-			/* (A): the stores below happen only if this load of
-			 * data_tail allowed them; pairs with (D) in
-			 * perf_reader_consume(). */
-			unsigned long tail = READ_ONCE_CTRL(rb->user_page->data_tail);
-
-			if (unlikely(!rb_has_space(rb, head, tail, size, backward)))
-				goto fail;
-		}
-		head = backward ? head - size : head + size;
-		rb_test_hook(rb, RB_STEP_BEGIN_RESERVE);
-		/* On failure offset is reloaded with the head a nested writer
-		 * left, and the space check is redone from there. */
-	} while (!local_try_cmpxchg(&rb->head, &offset, head));
-	rb_test_hook(rb, RB_STEP_BEGIN_RESERVED);
-
-	if (backward) {
-		/* The record sits at the new head; wakeups count bytes. */
-		offset = head;
-		head = -head;
-	}
-	if (unlikely(head - local_read(&rb->wakeup) > rb->watermark))
-		local_add(rb->watermark, &rb->wakeup);
+	if (unlikely(!rb_reserve(rb, size, backward, &offset)))
+		goto fail;
 
 	h->page = (offset >> PERF_RB_PAGE_SHIFT) & (rb->nr_pages - 1);
 	offset &= PERF_RB_PAGE_SIZE - 1;
@@ -171,17 +199,71 @@ fail:
 	return -ENOSPC;
 }
 
-static __always_inline void rb_end(struct perf_output_handle *h)
+/* rb_begin for a writer that lays its record out itself (the sample path,
+ * output.c): a forward buffer with no LOST record owed and not paused;
+ * anything else returns 1, for the caller to take rb_begin. 0: size bytes
+ * reserved at ring position *offset (rb_record_at gives where to write,
+ * rb_write_at copies a record that crosses a page end); finish with
+ * rb_end_fast. -ENOSPC: no room, counted lost. The handle is taken and
+ * dropped as in rb_begin, so nesting and barriers are the same; the
+ * caller runs with interrupts off or in NMI context, so preemption needs
+ * no holding off. */
+static __always_inline int rb_begin_fast(struct perf_output_handle *h, struct perf_buffer *rb,
+					 local_t *lost_samples, u32 wakeup_events,
+					 unsigned long size, unsigned long *offset)
+{
+	if (unlikely(rb->backward || READ_ONCE(rb->paused) || local_read(&rb->lost)))
+		return 1;
+	h->rb = rb;
+	h->wakeup_events = wakeup_events;
+	__rb_get_handle(h, rb, false);
+	rb_test_hook(rb, RB_STEP_BEGIN_NESTED);
+	if (likely(rb_reserve(rb, size, false, offset)))
+		return 0;
+	const struct perf_output_ctx ctx = { .lost_samples = lost_samples };
+	rb_count_lost(rb, &ctx);
+	__rb_put_handle(h, false);
+	return -ENOSPC;
+}
+
+/* Where a record of size bytes at ring position offset can be written in
+ * place: always with the data mapped twice, else unless it crosses a page
+ * end (NULL). */
+static __always_inline void *rb_record_at(const struct perf_buffer *rb, unsigned long offset,
+					  unsigned long size)
+{
+	if (likely(rb->data_twice))
+		return rb->data_twice + (offset & rb->mask);
+	unsigned long in = offset & (PERF_RB_PAGE_SIZE - 1);
+
+	if (unlikely(in + size > PERF_RB_PAGE_SIZE))
+		return NULL;
+	return (u8 *)rb->data_pages[(offset >> PERF_RB_PAGE_SHIFT) & (rb->nr_pages - 1)] + in;
+}
+
+/* attr.wakeup_events: owe a wakeup every n samples, by moving wakeup as
+ * the watermark check does. */
+static __always_inline void rb_count_event(struct perf_output_handle *h)
 {
 	if (unlikely(h->wakeup_events)) {
 		struct perf_buffer *rb = h->rb;
 
-		/* attr.wakeup_events: owe a wakeup every n samples, by moving
-		 * wakeup as the watermark check does. */
 		if (local_inc_return(&rb->events) >= h->wakeup_events) {
 			local_sub(h->wakeup_events, &rb->events);
 			local_inc(&rb->wakeup);
 		}
 	}
+}
+
+static __always_inline void rb_end(struct perf_output_handle *h)
+{
+	rb_count_event(h);
 	rb_put_handle(h);
+}
+
+/* The end of an rb_begin_fast record. */
+static __always_inline void rb_end_fast(struct perf_output_handle *h)
+{
+	rb_count_event(h);
+	__rb_put_handle(h, false);
 }

@@ -27,6 +27,7 @@
 #include <kernel/smp.h>
 #include <kernel/thread.h>
 #include "internal.h"
+#include "output_fast.h"
 #include <kernel/arch/clock.h>
 #include <kernel/arch/perf.h>
 

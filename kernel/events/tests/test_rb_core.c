@@ -3,6 +3,7 @@
  * numbers Linux produces (../shared/reference/perf-ring-buffer.md). */
 #include <stdio.h>
 #include "rb_test_util.h"
+#include "../ring_buffer_inline.h"
 #include "ktest_host.h"
 
 static const struct perf_output_ctx ctx = { .id = 0x1d };
@@ -336,6 +337,70 @@ static void test_copy_bounds(struct ktest *t)
 	trb_free(&b);
 }
 
+/* The sample path's writer (rb_begin_fast): a record that crosses a page
+ * end has no place in place without the double mapping (rb_record_at
+ * NULL; rb_write_at copies it, wrapping at the buffer's end), has one with
+ * it; either way the bytes land where the ring's positions say. Buffers it
+ * does not take (paused, backward, a LOST record owed) return 1, changing
+ * nothing. */
+static void test_fast_writer(struct ktest *t)
+{
+	for (int twice = 0; twice < 2; twice++) {
+		struct test_rb b;
+		struct perf_output_handle h = { 0 };
+		unsigned long off = 0;
+		u8 rec[48];
+		KT_ASSERT_EQ(t, trb_init_any(&b, 2, false, false, 0, twice), 0);
+		for (unsigned i = 0; i < sizeof(rec); i++)
+			rec[i] = (u8)(i + 1);
+		/* Fill to 16 bytes below the first page's end, then one record
+		 * across it; then to 16 below the buffer's end, one across. */
+		const unsigned long starts[] = { 4096 - 16, 8192 - 16 };
+		for (int k = 0; k < 2; k++) {
+			unsigned long pos = perf_buffer_head(&b.rb);
+			WRITE_ONCE(b.up->data_tail, pos);      /* all read */
+			KT_ASSERT_EQ(t, rb_begin_fast(&h, &b.rb, NULL, 0, starts[k] - pos, &off), 0);
+			KT_EXPECT_EQ(t, off, pos);
+			rb_end_fast(&h);
+			KT_ASSERT_EQ(t, rb_begin_fast(&h, &b.rb, NULL, 0, sizeof(rec), &off), 0);
+			KT_EXPECT_EQ(t, off, starts[k]);
+			u8 *p = rb_record_at(&b.rb, off, sizeof(rec));
+			KT_EXPECT_EQ(t, p != NULL, twice);
+			if (p)
+				memcpy(p, rec, sizeof(rec));
+			else
+				rb_write_at(&b.rb, off, rec, sizeof(rec));
+			rb_end_fast(&h);
+			KT_EXPECT_EQ(t, b.up->data_head, starts[k] + sizeof(rec));
+			for (unsigned i = 0; i < sizeof(rec); i++)
+				KT_EXPECT_EQ(t, b.data[(starts[k] + i) & 8191], rec[i]);
+		}
+		/* A record that fits in its page is in place either way. */
+		WRITE_ONCE(b.up->data_tail, perf_buffer_head(&b.rb));
+		KT_ASSERT_EQ(t, rb_begin_fast(&h, &b.rb, NULL, 0, 16, &off), 0);
+		KT_EXPECT_EQ(t, rb_record_at(&b.rb, off, 16) != NULL, 1);
+		rb_end_fast(&h);
+		/* Full: refused and counted, no handle left open. */
+		KT_ASSERT_EQ(t, rb_begin_fast(&h, &b.rb, NULL, 0, 8192, &off), -ENOSPC);
+		KT_EXPECT_EQ(t, b.rb.nest, 0);
+		KT_EXPECT_EQ(t, perf_buffer_lost_pending(&b.rb), 1);
+		/* A LOST record owed: the general path's job. */
+		unsigned long head = perf_buffer_head(&b.rb);
+		KT_EXPECT_EQ(t, rb_begin_fast(&h, &b.rb, NULL, 0, 16, &off), 1);
+		KT_EXPECT_EQ(t, perf_buffer_head(&b.rb), head);
+		perf_buffer_set_paused(&b.rb, true);
+		KT_EXPECT_EQ(t, rb_begin_fast(&h, &b.rb, NULL, 0, 16, &off), 1);
+		trb_free(&b);
+	}
+	struct test_rb b;
+	struct perf_output_handle h = { 0 };
+	unsigned long off = 0;
+	KT_ASSERT_EQ(t, trb_init_any(&b, 2, false, true, 0, true), 0);
+	KT_EXPECT_EQ(t, rb_begin_fast(&h, &b.rb, NULL, 0, 16, &off), 1);   /* backward */
+	KT_EXPECT_EQ(t, perf_buffer_head(&b.rb), 0);
+	trb_free(&b);
+}
+
 /* Records of many sizes over many laps of a 2-page ring, read as they
  * come: every record, wrapped or not, comes back whole and in order, and
  * those that did not fit come back as LOST counts. */
@@ -484,6 +549,7 @@ static const struct ktest_case core_cases[] = {
 	KTEST_CASE(test_wakeup_events),
 	KTEST_CASE(test_init_config),
 	KTEST_CASE(test_copy_bounds),
+	KTEST_CASE(test_fast_writer),
 	KTEST_CASE(test_reader_wrap),
 	KTEST_CASE(test_reader_backward_zero_header),
 	KTEST_CASE(test_random_tails),

@@ -19,7 +19,14 @@
  * catches up, the producer writes a few records with signals blocked and
  * the consumer reads them. However the host schedules the threads, those
  * passes are clean (no overrun) and deliver records, so the clean-pass
- * path is always exercised. */
+ * path is always exercised.
+ *
+ * The fast cases write as the sample path does (rb_begin_fast,
+ * output_fast.h): the record laid out in place where rb_record_at allows,
+ * else staged and copied with rb_write_at; half the producer's records and
+ * all the NMI's, nesting with the general path's. One buffer has the
+ * sample path's double mapping (every record in place), the other not
+ * (records crossing a page end take rb_write_at). */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -27,6 +34,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include "rb_test_util.h"
+#include "../ring_buffer_inline.h"
 #include "ktest_host.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -44,7 +52,7 @@
 enum { ST_NONE, ST_FAILED };
 
 static struct test_rb B;
-static bool overwrite_mode, backward_mode;
+static bool overwrite_mode, backward_mode, fast_mode;
 static pthread_t producer_tid;
 
 /* Writer side: touched only on the producer thread (handlers included). */
@@ -120,6 +128,43 @@ static void wait_for_signals(void)
 	nanosleep(&(struct timespec){ .tv_nsec = 1000 }, NULL);
 }
 
+/* Inside a record: the producer lingers so that signals land there often;
+ * its first few records wait for one, so some surely do (sleeping: TSan
+ * delivers signals only in calls it intercepts). */
+static void linger(int w, u64 seq)
+{
+	for (unsigned int i = w ? 0 : seq % 32; i; i--)
+		cpu_relax();
+	if (!w && forced < FORCED_NESTED && !in_ckpt) {
+		u64 seen = READ_ONCE(attempts[1]) + READ_ONCE(attempts[2]);
+		while (READ_ONCE(attempts[1]) + READ_ONCE(attempts[2]) == seen)
+			wait_for_signals();
+		forced++;
+	}
+}
+
+/* The sample path's writer: 1 if it does not take this buffer now (the
+ * caller uses perf_output_begin), else as perf_output_begin. */
+static int emit_fast(int w, u64 seq, const u64 *buf, u16 size)
+{
+	struct perf_output_handle oh;
+	unsigned long off;
+	int rc = rb_begin_fast(&oh, &B.rb, NULL, 0, size, &off);
+	if (rc)
+		return rc;
+	u8 *p = rb_record_at(&B.rb, off, size);
+	if (p) {
+		memcpy(p, buf, 16);
+		linger(w, seq);
+		memcpy(p + 16, buf + 2, size - 16u);
+	} else {
+		linger(w, seq);
+		rb_write_at(&B.rb, off, buf, size);
+	}
+	rb_end_fast(&oh);
+	return 0;
+}
+
 static void emit(int w)
 {
 	u64 buf[32], seq = attempts[w];
@@ -141,26 +186,20 @@ static void emit(int w)
 
 	if (w && READ_ONCE(B.rb.nest))
 		interrupted[w]++;
-	if (perf_output_begin(&oh, &B.rb, &wctx[w], size)) {
+	int rc = fast_mode && (w == 2 || seq % 2) ? emit_fast(w, seq, buf, size) : 1;
+	if (rc > 0) {
+		rc = perf_output_begin(&oh, &B.rb, &wctx[w], size);
+		if (!rc) {
+			perf_output_copy(&oh, buf, 16);
+			linger(w, seq);
+			perf_output_copy(&oh, buf + 2, size - 24);
+			perf_output_copy(&oh, buf + n - 1, 8);
+			perf_output_end(&oh);
+		}
+	}
+	if (rc) {
 		__atomic_store_n(&status[w][seq], ST_FAILED, __ATOMIC_RELAXED);
 		failures[w]++;
-	} else {
-		perf_output_copy(&oh, buf, 16);
-		/* The producer lingers inside its record so that signals
-		 * land there often; its first few records wait for one, so
-		 * some surely do (sleeping: TSan delivers signals only in
-		 * calls it intercepts). */
-		for (unsigned int i = w ? 0 : seq % 32; i; i--)
-			cpu_relax();
-		if (!w && forced < FORCED_NESTED && !in_ckpt) {
-			u64 seen = READ_ONCE(attempts[1]) + READ_ONCE(attempts[2]);
-			while (READ_ONCE(attempts[1]) + READ_ONCE(attempts[2]) == seen)
-				wait_for_signals();
-			forced++;
-		}
-		perf_output_copy(&oh, buf + 2, size - 24);
-		perf_output_copy(&oh, buf + n - 1, 8);
-		perf_output_end(&oh);
 	}
 	busy_exit();
 	/* On a loaded machine the consumer may not run for a while; let it,
@@ -422,7 +461,8 @@ static void *consumer(void *arg)
 	return NULL;
 }
 
-static void run(struct ktest *t, unsigned int pages, bool overwrite, bool backward)
+static void run_any(struct ktest *t, unsigned int pages, bool overwrite, bool backward,
+		    bool fast, bool twice)
 {
 	pthread_t prod, kick, cons;
 	struct sigaction sa;
@@ -430,7 +470,8 @@ static void run(struct ktest *t, unsigned int pages, bool overwrite, bool backwa
 
 	overwrite_mode = overwrite;
 	backward_mode = backward;
-	KT_ASSERT_EQ(t, trb_init(&B, pages, overwrite, backward, 0), 0);
+	fast_mode = fast;
+	KT_ASSERT_EQ(t, trb_init_any(&B, pages, overwrite, backward, 0, twice), 0);
 	for (int w = 0; w < NW; w++) {
 		status[w] = calloc(RECORDS, 1);
 		delivered[w] = calloc(RECORDS, 1);
@@ -488,13 +529,14 @@ static void run(struct ktest *t, unsigned int pages, bool overwrite, bool backwa
 	}
 	u64 lost_total = perf_buffer_lost_total(&B.rb);
 	ktest_diag(t, "%s %s, %u pages: produced %llu (irq %llu, nmi %llu; %llu+%llu mid-record), "
-		   "delivered %llu, lost %llu, overwritten %llu; %llu passes, %llu overrun; forced %llu",
+		   "delivered %llu, lost %llu, overwritten %llu; %llu passes, %llu overrun; forced %llu%s",
 		   backward ? "backward" : "forward", overwrite ? "overwrite" : "normal", pages,
 		   (unsigned long long)produced, (unsigned long long)attempts[1],
 		   (unsigned long long)attempts[2], (unsigned long long)interrupted[1],
 		   (unsigned long long)interrupted[2], (unsigned long long)got,
 		   (unsigned long long)refused, (unsigned long long)over,
-		   (unsigned long long)passes, (unsigned long long)overrun_passes, (unsigned long long)forced);
+		   (unsigned long long)passes, (unsigned long long)overrun_passes, (unsigned long long)forced,
+		   fast ? (twice ? "; fast path, mapped twice" : "; fast path") : "");
 
 	KT_EXPECT_EQ(t, corrupt, 0);
 	KT_EXPECT_EQ(t, order_bad, 0);
@@ -531,16 +573,30 @@ static void run(struct ktest *t, unsigned int pages, bool overwrite, bool backwa
 	trb_free(&B);
 }
 
+static void run(struct ktest *t, unsigned int pages, bool overwrite, bool backward)
+{
+	run_any(t, pages, overwrite, backward, false, false);
+}
+
 static void test_stress_forward_normal(struct ktest *t) { run(t, 2, false, false); }
 static void test_stress_backward_normal(struct ktest *t) { run(t, 2, false, true); }
 static void test_stress_forward_overwrite(struct ktest *t) { run(t, 16, true, false); }
 static void test_stress_backward_overwrite(struct ktest *t) { run(t, 16, true, true); }
+static void test_stress_fast_normal(struct ktest *t) { run_any(t, 2, false, false, true, false); }
+static void test_stress_fast_twice_normal(struct ktest *t) { run_any(t, 2, false, false, true, true); }
+static void test_stress_fast_twice_overwrite(struct ktest *t)
+{
+	run_any(t, 16, true, false, true, true);
+}
 
 static const struct ktest_case stress_cases[] = {
 	KTEST_CASE(test_stress_forward_normal),
 	KTEST_CASE(test_stress_backward_normal),
 	KTEST_CASE(test_stress_forward_overwrite),
 	KTEST_CASE(test_stress_backward_overwrite),
+	KTEST_CASE(test_stress_fast_normal),
+	KTEST_CASE(test_stress_fast_twice_normal),
+	KTEST_CASE(test_stress_fast_twice_overwrite),
 	{ 0 },
 };
 KTEST_HOST_SUITE(stress_suite, "rb_stress", stress_cases);

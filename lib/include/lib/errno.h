@@ -43,8 +43,8 @@
 #define EPROTO 71
 #define EBADFD 77
 #define ELIBBAD 80
-#define ENOTSUP 95
 #define EOPNOTSUPP 95
+#define ENOTSUP EOPNOTSUPP      /* as libc spells it, so both may be included */
 #define ETIMEDOUT 110
 #define EALREADY 114
 /* Linux's kernel-internal "not supported", which bpf(2) returns as is. */
