@@ -86,7 +86,7 @@ u64 perf_reader_begin(struct perf_reader *r)
 			r->start = head;
 			r->prev = head;
 			/* (D), as in perf_reader_consume(); pairs with (A)
-			 * in rb_begin(). */
+			 * in rb_reserve(). */
 			if (!(r->flags & PERF_READER_OVERWRITE))
 				smp_store_release(&r->up->data_tail, head);
 		}
@@ -137,7 +137,7 @@ void perf_reader_consume(struct perf_reader *r)
 
 	r->prev = pos;
 	/* (D): our loads of the records are done before the writer may reuse
-	 * their space; pairs with (A) in rb_begin(). */
+	 * their space; pairs with (A) in rb_reserve(). */
 	if (!(r->flags & PERF_READER_OVERWRITE))
 		smp_store_release(&r->up->data_tail, pos);
 }

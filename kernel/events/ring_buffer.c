@@ -1,5 +1,6 @@
 /* The perf ring buffer core; API and usage in ring_buffer.h, the hot path
- * (rb_begin, rb_put_handle, rb_end) inline in ring_buffer_inline.h.
+ * (rb_reserve, rb_begin, rb_begin_fast, rb_put_handle, rb_end) inline in
+ * ring_buffer_inline.h.
  *
  * Positions
  *   head (reserved), data_head (published) and data_tail (consumed, written

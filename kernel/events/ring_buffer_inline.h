@@ -1,8 +1,10 @@
-/* The ring core's hot path, inline: reserve (rb_begin) and finish
- * (rb_end) a record. ring_buffer.c wraps these as perf_output_begin and
- * perf_output_end; the sample path (output.c) inlines them so one sample
- * is one function. The algorithm, the nesting rules and barriers (A)-(D)
- * are described at the top of ring_buffer.c. */
+/* The ring core's hot path, inline: reserve (rb_begin, both sharing
+ * rb_reserve with rb_begin_fast) and finish (rb_end, rb_end_fast) a
+ * record. ring_buffer.c wraps rb_begin and rb_end as perf_output_begin and
+ * perf_output_end; the sample path (output_fast.h) inlines rb_begin_fast,
+ * rb_record_at and rb_end_fast so one sample is one function. The
+ * algorithm, the nesting rules and barriers (A)-(D) are described at the
+ * top of ring_buffer.c. */
 #pragma once
 #include <lib/errno.h>
 #include <arch/barrier.h>
