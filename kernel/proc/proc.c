@@ -455,6 +455,16 @@ void proc_thread_exit(int code)
 	bool last = --p->nr_threads == 0;
 	if (last && !p->exiting)
 		p->exit_status = W_EXITCODE(code);
+	if (!last) {
+		/* Gone from p: its last thread may free p's address space
+		 * (proc_exit_last) at any time from here, on another CPU. If
+		 * this thread were preempted before thread_exit and kept p,
+		 * switching back to it would load a freed address space.
+		 * Within the lock, so the last thread only counts us gone
+		 * once we are out of it. */
+		t->proc = NULL;
+		aspace_switch(&kernel_aspace);
+	}
 	spin_unlock_irqrestore(&p->lock, f);
 	__atomic_fetch_sub(&nr_threads_total, 1, __ATOMIC_RELAXED);
 	if (last)
