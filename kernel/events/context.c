@@ -89,6 +89,14 @@ static void ctx_op_here(void *arg)
 		spin_lock_raw(lock);
 	if (e->active && e->active_cpu != this_cpu_id()) {
 		op->retry = true;       /* its task moved on meanwhile */
+	} else if (e->task && e->task != current_thread() && READ_ONCE(e->task->on_cpu)) {
+		/* Its task runs, or is switching, on another CPU (it moved
+		 * since ctx_apply looked): the change belongs there. Made
+		 * here, not live, an event added or enabled now would wait
+		 * for the task's next switch in, which a task that never
+		 * blocks or yields to another never makes (Linux's
+		 * perf_install_in_context retries the same way). */
+		op->retry = true;
 	} else {
 		bool live = e->task ? e->task == current_thread()
 				    : e->cpu == (int)this_cpu_id();
