@@ -41,7 +41,7 @@ void nmi_unregister(nmi_handler_t h)
 			__atomic_store_n(&nmi_handlers[i], NULL, __ATOMIC_SEQ_CST);
 }
 
-volatile bool cpus_stopping;   /* panic: every other CPU halts on its NMI */
+volatile s32 cpus_stopped_by = -1;
 static volatile u64 backtrace_wanted;   /* CPUs asked to print where they are */
 
 /* Print every CPU's backtrace (the others through an NMI, so even a CPU
@@ -59,7 +59,10 @@ void arch_backtrace_all_cpus(void)
 void nmi_dispatch(struct trap_frame *f)
 {
 	struct cpu *c = this_cpu();
-	if (cpus_stopping)
+	/* Not the stopper: a perf or storm NMI arriving on the panicking CPU
+	 * must not halt it before its report is out. */
+	s32 stopper = cpus_stopped_by;
+	if (stopper >= 0 && stopper != (s32)c->id)
 		arch_halt_forever();
 	/* Counted as non-preemptible too, so a preempt_enable() in a handler
 	 * (perf output) can never try to schedule from NMI context. */

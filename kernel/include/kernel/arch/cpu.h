@@ -46,6 +46,9 @@ int arch_backtrace_from(u64 rip, u64 rbp, u64 *pcs, int max);
 int arch_backtrace_here(u64 *pcs, int max);
 void arch_backtrace_all_cpus(void);     /* every CPU prints where it is */
 void arch_print_backtrace_from(u64 rip, u64 rbp);
+struct thread;
+/* Where a thread that is off its CPU sleeps (from its saved switch frame). */
+void arch_print_thread_backtrace(const struct thread *t);
 
 /* Tests only: call fn(arg); if it raises an exception, print the usual
  * exception report, abandon fn (its stack frame is discarded) and return
