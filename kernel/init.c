@@ -43,6 +43,7 @@
 #include <kernel/arch/clock.h>
 #include <kernel/arch/cpu.h>
 #include <kernel/arch/irq.h>
+#include <kernel/arch/uaccess.h>
 
 static const char *const default_envp[] = { "HOME=/", "PATH=/bin", "TERM=linux", NULL };
 
@@ -377,6 +378,14 @@ static void leave_locked(void *arg)
 		cpu_relax();
 }
 
+/* An NMI handler that breaks the "never fault" rule with a fault a fixup
+ * would have handled quietly: the trap entry must catch it. */
+static void nmi_faults(struct trap_frame *f)
+{
+	u64 v;
+	arch_copy_user(&v, (const void *)0x1000, sizeof(v));
+}
+
 void crashtest(const char *what)
 {
 	printk("crashtest: triggering %s on purpose\n", what);
@@ -388,6 +397,10 @@ void crashtest(const char *what)
 		*(volatile u64 *)0x8000000000000000ull = 1;  /* non-canonical */
 	else if (strcmp(what, "nmi-lock") == 0) {
 		nmi_register(nmi_takes_lock);
+		arch_send_nmi(this_cpu_id());
+		clock_delay_ns(100 * NSEC_PER_MSEC);
+	} else if (strcmp(what, "nmi-fault") == 0) {
+		nmi_register(nmi_faults);
 		arch_send_nmi(this_cpu_id());
 		clock_delay_ns(100 * NSEC_PER_MSEC);
 	} else if (strcmp(what, "lockup") == 0) {
@@ -410,6 +423,6 @@ void crashtest(const char *what)
 		(void)big[0];
 	} else if (strcmp(what, "panic") == 0)
 		panic("crashtest panic");
-	panic("crashtest: unknown kind \"%s\" (ud, pf, gp, nmi-lock, lockup, stack-overflow, panic)",
+	panic("crashtest: unknown kind \"%s\" (ud, pf, gp, nmi-lock, nmi-fault, lockup, stack-overflow, panic)",
 	      what);
 }

@@ -1,9 +1,11 @@
 /* NMI handling. The handler runs on its own IST stack with every other
  * interrupt blocked; it must never fault, trap or take a lock, because the
- * interrupted code may hold any lock and an IRET from a nested exception
- * would re-enable NMIs while this stack is still in use. Handlers are a
- * fixed table filled at init; work an NMI cannot do itself is queued as
- * irq_work (a self-IPI on a normal vector). */
+ * interrupted code may hold any lock (traps.c reports a trap taken inside
+ * it). An NMI that still gets in while another runs (once the blocking
+ * ended early) is made to wait by the entry code and runs the handlers
+ * after it (entry.asm, nmi_entry). Handlers are a fixed table filled at
+ * init; work an NMI cannot do itself is queued as irq_work (a self-IPI on
+ * a normal vector). */
 #include <arch/barrier.h>
 #include <arch/x86.h>
 #include <arch/trap.h>

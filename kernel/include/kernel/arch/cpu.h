@@ -57,3 +57,6 @@ struct fault_info {
 	u64 vector, error_code, rip, addr;
 };
 bool arch_call_catching_fault(void (*fn)(void *), void *arg, struct fault_info *fi);
+/* Tests only: return to the next instruction through an IRET (which, in an
+ * NMI handler, ends the NMI blocking as any exception's return would). */
+void arch_iret_to_self(void);
