@@ -43,6 +43,7 @@
 #include <kernel/arch/clock.h>
 #include <kernel/arch/cpu.h>
 #include <kernel/arch/irq.h>
+#include <kernel/arch/uaccess.h>
 
 static const char *const default_envp[] = { "HOME=/", "PATH=/bin", "TERM=linux", NULL };
 
@@ -363,6 +364,28 @@ static void nmi_takes_lock(struct trap_frame *f)
 	spin_unlock_irqrestore(&crash_lock, fl);
 }
 
+/* A thread that breaks the rule the other way: it leaves with the lock
+ * held, so the next taker waits forever and the lockup detector must name
+ * this function as the holder. */
+static bool lock_left;
+static void leave_locked(void *arg)
+{
+	(void)arg;
+	irqflags_t f = spin_lock_irqsave(&crash_lock);
+	(void)f;
+	smp_store_release(&lock_left, true);    /* pairs with the crashtest's load */
+	for (;;)                                /* hold it, with interrupts off */
+		cpu_relax();
+}
+
+/* An NMI handler that breaks the "never fault" rule with a fault a fixup
+ * would have handled quietly: the trap entry must catch it. */
+static void nmi_faults(struct trap_frame *f)
+{
+	u64 v;
+	arch_copy_user(&v, (const void *)0x1000, sizeof(v));
+}
+
 void crashtest(const char *what)
 {
 	printk("crashtest: triggering %s on purpose\n", what);
@@ -376,6 +399,20 @@ void crashtest(const char *what)
 		nmi_register(nmi_takes_lock);
 		arch_send_nmi(this_cpu_id());
 		clock_delay_ns(100 * NSEC_PER_MSEC);
+	} else if (strcmp(what, "nmi-fault") == 0) {
+		nmi_register(nmi_faults);
+		arch_send_nmi(this_cpu_id());
+		clock_delay_ns(100 * NSEC_PER_MSEC);
+	} else if (strcmp(what, "lockup") == 0) {
+		/* 2^20 spins: about a second under TCG, so the run stays short. */
+		spinlock_lockup_spins = 1ull << 20;
+		unsigned int other = this_cpu_id() == 0 ? 1 : 0;
+		if (nr_cpus_online < 2 || !kthread_create_on("lock-leaver", leave_locked, NULL, other))
+			panic("crashtest lockup needs two CPUs");
+		while (!smp_load_acquire(&lock_left))
+			sched_yield();
+		irqflags_t f = spin_lock_irqsave(&crash_lock);
+		spin_unlock_irqrestore(&crash_lock, f);
 	} else if (strcmp(what, "stack-overflow") == 0) {
 		/* Runs on a kernel thread stack with a guard page: the overflow
 		 * faults, the fault cannot push its frame, and #DF (on its own IST
@@ -386,6 +423,6 @@ void crashtest(const char *what)
 		(void)big[0];
 	} else if (strcmp(what, "panic") == 0)
 		panic("crashtest panic");
-	panic("crashtest: unknown kind \"%s\" (ud, pf, gp, nmi-lock, stack-overflow, panic)",
+	panic("crashtest: unknown kind \"%s\" (ud, pf, gp, nmi-lock, nmi-fault, lockup, stack-overflow, panic)",
 	      what);
 }

@@ -8,8 +8,6 @@
 #include <kernel/ksyms.h>
 #include <kernel/printk.h>
 #include <kernel/smp.h>
-#include <kernel/spinlock.h>
-#include <kernel/thread.h>
 #include <kernel/arch/cpu.h>
 
 bool ktest_mode;
@@ -47,29 +45,4 @@ void warn_at(const char *file, int line, const char *what)
 	int n = arch_backtrace_here(pcs, 16);
 	for (int i = 0; i < n; i++)
 		printk("  #%d %#018llx\n", i, pcs[i]);
-}
-
-void spinlock_bug(spinlock_t *l, const char *what)
-{
-	u64 off = 0;
-	u64 pc = READ_ONCE(l->pc);
-	const char *fn = pc ? ksym_lookup(pc, &off, NULL) : NULL;
-	panic("spinlock \"%s\" %s (held by CPU %d, last taken in %s+%#llx)", l->name ? l->name : "?",
-	      what, READ_ONCE(l->cpu), fn ? fn : "?", (unsigned long long)off);
-}
-
-/* Everything the lock says about its holder, read once, before the panic
- * stops the other CPUs (which may release it meanwhile). */
-void spinlock_bug_recursive(spinlock_t *l, s32 seen)
-{
-	u64 pc = READ_ONCE(l->pc), off = 0;
-	const struct thread *h = READ_ONCE(l->holder);
-	u16 owner = READ_ONCE(l->owner), next = READ_ONCE(l->next);
-	const char *fn = pc ? ksym_lookup(pc, &off, NULL) : NULL;
-	const struct thread *me = this_cpu()->current;
-	panic("spinlock \"%s\" recursive acquisition: it said CPU %d (now %d), tickets %u/%u, "
-	      "last taken in %s+%#llx by tid %d (state %d, on_cpu %d, cpu %d); we are tid %d",
-	      l->name ? l->name : "?", seen, READ_ONCE(l->cpu), owner, next, fn ? fn : "?",
-	      (unsigned long long)off, h ? h->tid : -1, h ? (int)h->state : -1,
-	      h ? (int)h->on_cpu : -1, h ? (int)h->cpu : -1, me ? me->tid : -1);
 }

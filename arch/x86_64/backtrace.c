@@ -6,6 +6,7 @@
 #include <arch/x86.h>
 #include <kernel/ksyms.h>
 #include <kernel/printk.h>
+#include <kernel/thread.h>
 #include <arch/x86/cpu.h>
 #include <kernel/arch/cpu.h>
 
@@ -63,4 +64,17 @@ void arch_print_backtrace_from(u64 rip, u64 rbp)
 		ksym_format(i == 0 ? pcs[i] : pcs[i] - 1, sym, sizeof(sym));
 		printk("  #%d %#018llx %s\n", i, pcs[i], sym);
 	}
+}
+
+/* switch_stacks (switch.asm) left r15 r14 r13 r12 rbx rbp and the return
+ * address at t->ksp: that return address and rbp start the walk. */
+void arch_print_thread_backtrace(const struct thread *t)
+{
+	u64 ksp = READ_ONCE(t->ksp);
+	if (ksp & 7 || !arch_kernel_addr_mapped(ksp) || !arch_kernel_addr_mapped(ksp + 6 * 8)) {
+		printk("  (its saved stack pointer %#llx is not readable)\n", ksp);
+		return;
+	}
+	const u64 *frame = (const u64 *)ksp;
+	arch_print_backtrace_from(frame[6], frame[5]);
 }

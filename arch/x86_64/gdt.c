@@ -12,6 +12,7 @@ STATIC_ASSERT(__builtin_offsetof(struct cpu, self) == 0, "CPU_SELF");
 STATIC_ASSERT(__builtin_offsetof(struct cpu, kernel_rsp) == 8, "CPU_KERNEL_RSP");
 STATIC_ASSERT(__builtin_offsetof(struct cpu, user_rsp) == 16, "CPU_USER_RSP");
 STATIC_ASSERT(sizeof(struct tss64) == 104, "TSS layout");
+STATIC_ASSERT(IST_STACK_SIZE == 8192, "IST_STACK_SIZE in asm_defs.inc");
 
 /* Static so that they exist before the heap and can never fault. */
 static u8 ist_stacks[MAX_CPUS][IST_COUNT][IST_STACK_SIZE] __aligned(16);

@@ -1,9 +1,11 @@
 /* NMI handling. The handler runs on its own IST stack with every other
  * interrupt blocked; it must never fault, trap or take a lock, because the
- * interrupted code may hold any lock and an IRET from a nested exception
- * would re-enable NMIs while this stack is still in use. Handlers are a
- * fixed table filled at init; work an NMI cannot do itself is queued as
- * irq_work (a self-IPI on a normal vector). */
+ * interrupted code may hold any lock (traps.c reports a trap taken inside
+ * it). An NMI that still gets in while another runs (once the blocking
+ * ended early) is made to wait by the entry code and runs the handlers
+ * after it (entry.asm, nmi_entry). Handlers are a fixed table filled at
+ * init; work an NMI cannot do itself is queued as irq_work (a self-IPI on
+ * a normal vector). */
 #include <arch/barrier.h>
 #include <arch/x86.h>
 #include <arch/trap.h>
@@ -41,7 +43,7 @@ void nmi_unregister(nmi_handler_t h)
 			__atomic_store_n(&nmi_handlers[i], NULL, __ATOMIC_SEQ_CST);
 }
 
-volatile bool cpus_stopping;   /* panic: every other CPU halts on its NMI */
+volatile s32 cpus_stopped_by = -1;
 static volatile u64 backtrace_wanted;   /* CPUs asked to print where they are */
 
 /* Print every CPU's backtrace (the others through an NMI, so even a CPU
@@ -59,7 +61,10 @@ void arch_backtrace_all_cpus(void)
 void nmi_dispatch(struct trap_frame *f)
 {
 	struct cpu *c = this_cpu();
-	if (cpus_stopping)
+	/* Not the stopper: a perf or storm NMI arriving on the panicking CPU
+	 * must not halt it before its report is out. */
+	s32 stopper = cpus_stopped_by;
+	if (stopper >= 0 && stopper != (s32)c->id)
 		arch_halt_forever();
 	/* Counted as non-preemptible too, so a preempt_enable() in a handler
 	 * (perf output) can never try to schedule from NMI context. */

@@ -22,6 +22,7 @@
 #include <arch/x86/apic.h>
 #include <arch/x86/cpu.h>
 #include <arch/x86/gdt.h>
+#include <arch/x86/nmi.h>
 #include <kernel/arch/clock.h>
 #include <kernel/arch/cpu.h>
 #include <kernel/arch/irq.h>
@@ -128,12 +129,10 @@ static void stop_cpu(void *arg)
 	arch_halt_forever();
 }
 
-extern volatile bool cpus_stopping;
-
 void smp_stop_others(void)
 {
 	/* NMIs get through even to a CPU spinning with interrupts off. */
-	cpus_stopping = true;
+	cpus_stopped_by = (s32)this_cpu_id();
 	for (unsigned int c = 0; c < MAX_CPUS; c++)
 		if (c != this_cpu_id() && cpu_table[c] && cpu_table[c]->online)
 			arch_send_nmi(c);

@@ -119,6 +119,25 @@ bool arch_call_catching_fault(void (*fn)(void *), void *arg, struct fault_info *
 	return faulted != 0;
 }
 
+void arch_iret_to_self(void)
+{
+	u64 tmp;
+	/* The frame an interrupt would push (ss, rsp, rflags, cs, rip), then
+	 * IRET to the label; the kernel is in the top 2 GiB, so the label fits
+	 * a sign-extended 32-bit push. */
+	__asm__ __volatile__("mov %%ss, %k0\n\t"
+			     "pushq %0\n\t"
+			     "pushq %%rsp\n\t"
+			     "addq $8, (%%rsp)\n\t"
+			     "pushfq\n\t"
+			     "mov %%cs, %k0\n\t"
+			     "pushq %0\n\t"
+			     "pushq $1f\n\t"
+			     "iretq\n"
+			     "1:"
+			     : "=&r"(tmp) : : "memory", "cc");
+}
+
 static void kernel_exception(struct trap_frame *f)
 {
 	const struct extable_entry *e = extable_find(f->rip);
@@ -167,8 +186,23 @@ static void irq_dispatch(struct trap_frame *f)
 	c->irq_depth--;
 }
 
+/* An exception or interrupt inside an NMI handler. NMI code must never
+ * fault (it may have interrupted anything) and runs with interrupts off, so
+ * this names the code that broke the rule, even where an exception-table
+ * fixup would have hidden it; its IRET would also end the NMI blocking
+ * early (the NMI entry copes with that, but it is no way to run). */
+static void trap_in_nmi(struct trap_frame *f)
+{
+	printk_enter_emergency();       /* NMI printk would only buffer it */
+	exception_report(f, "exception or interrupt inside an NMI handler");
+	panic("vector %llu (%s) in NMI context at %#llx", f->vector,
+	      f->vector < 32 ? arch_exception_name(f->vector) : "interrupt", f->rip);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
+	if (unlikely(this_cpu()->nmi_depth))
+		trap_in_nmi(f);
 	if (f->vector < 32) {
 		if (trap_from_user(f)) {
 			user_exception(f, f->vector == X86_PF ? read_cr2() : 0);

@@ -40,8 +40,18 @@ struct fwaiter {
 	bool woken;
 };
 
-static struct bucket buckets[NBUCKETS];
-static bool buckets_ready;
+/* Initialised at build time: a lazy "first use sets it up" raced when the
+ * first two futex calls of a boot came at once (a pthread_join and the
+ * joined thread's exit): the second set-up wiped a bucket lock the first
+ * caller held (its unlock then left the tickets so that the next taker
+ * waited forever) or a bucket list a waiter was on (a lost wakeup). */
+#define BUCKET(i) { SPINLOCK_INIT("futex"), LIST_INIT(buckets[i].list) }
+#define BUCKETS4(i) BUCKET(i), BUCKET(i + 1), BUCKET(i + 2), BUCKET(i + 3)
+#define BUCKETS16(i) BUCKETS4(i), BUCKETS4(i + 4), BUCKETS4(i + 8), BUCKETS4(i + 12)
+static struct bucket buckets[NBUCKETS] = {
+	BUCKETS16(0), BUCKETS16(16), BUCKETS16(32), BUCKETS16(48)
+};
+_Static_assert(NBUCKETS == 64, "the initialiser above lists 64 buckets");
 
 struct fkey {
 	struct mm *mm;
@@ -56,14 +66,6 @@ static u64 key_hash(struct mm *mm, u64 addr)
 
 static struct bucket *bucket_of(struct mm *mm, u64 addr)
 {
-	if (!smp_load_acquire(&buckets_ready)) {
-		/* First use (single-threaded boot ordering makes this safe). */
-		for (int i = 0; i < NBUCKETS; i++) {
-			spin_lock_init(&buckets[i].lock, "futex");
-			list_init(&buckets[i].list);
-		}
-		smp_store_release(&buckets_ready, true);
-	}
 	return &buckets[key_hash(mm, addr)];
 }
 

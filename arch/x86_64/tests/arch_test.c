@@ -109,8 +109,30 @@ static void test_work_fn(struct irq_work *w)
 	work_ran = true;
 }
 
+/* The nested-NMI test (test_nmi_nested_runs_after). */
+static volatile bool nest_mode, nest_inside;
+static volatile u64 nest_runs, nest_overlaps;
+
+static void nest_handler(void)
+{
+	if (nest_inside)
+		nest_overlaps++;
+	nest_inside = true;
+	if (++nest_runs == 1) {
+		arch_send_nmi(this_cpu_id());   /* held back by the NMI blocking ... */
+		arch_iret_to_self();            /* ... which this IRET ends: it lands now */
+		for (int i = 0; i < 100000; i++)
+			cpu_relax();
+	}
+	nest_inside = false;
+}
+
 static void test_nmi_handler(struct trap_frame *f)
 {
+	if (nest_mode) {
+		nest_handler();
+		return;
+	}
 	if (!nmi_armed)
 		return;
 	nmi_armed = false;
@@ -166,6 +188,31 @@ static void test_nmi_returns_intact(struct ktest *t)
 	KT_EXPECT_GT(t, work_seq, nmi_seq);
 }
 
+/* An NMI that arrives inside another, once something (here an IRET, as a
+ * fault's return would be) ended the NMI blocking, must not run on top of
+ * it: its frame would overwrite the outer one's on the NMI stack and the
+ * outer's IRET would loop on the exit code for ever. The entry makes it
+ * wait: the handlers run twice, one after the other, and the interrupted
+ * code's registers come back intact (arch/x86_64/entry.asm, nmi_entry). */
+static void test_nmi_nested_runs_after(struct ktest *t)
+{
+	u64 out[14];
+	nest_runs = nest_overlaps = 0;
+	u64 before = this_cpu()->nmi_count;
+	irqflags_t f = arch_irq_save();
+	volatile u32 *icr = lapic_icr_lo_for_tests(this_cpu()->apic_id);
+	nest_mode = true;
+	nmi_regs_probe(out, icr);
+	nest_mode = false;
+	arch_irq_restore(f);
+	KT_EXPECT_EQ(t, nest_runs, 2);
+	KT_EXPECT_EQ(t, nest_overlaps, 0);
+	KT_EXPECT_EQ(t, this_cpu()->nmi_count, before + 2);
+	for (int i = 0; i < 14; i++)
+		if (!KT_EXPECT_EQ(t, out[i], 0x1111111111111111ull * (u64)(i + 1)))
+			ktest_diag(t, "register slot %d was changed by the NMIs", i);
+}
+
 static void test_printk_from_nmi_is_deferred(struct ktest *t)
 {
 	u64 pos = klog_position();
@@ -202,6 +249,7 @@ static void test_irq_work_pending_once(struct ktest *t)
 
 static const struct ktest_case nmi_cases[] = {
 	KTEST_CASE(test_nmi_returns_intact),
+	KTEST_CASE(test_nmi_nested_runs_after),
 	KTEST_CASE(test_printk_from_nmi_is_deferred),
 	KTEST_CASE(test_irq_work_pending_once),
 	{ 0 },

@@ -2,7 +2,7 @@
 #pragma once
 
 void init_start(void) __attribute__((noreturn));
-/* Deliberately crash (crashtest=ud|pf|gp|nmi-lock|panic) to prove that the exception
+/* Deliberately crash (crashtest=ud|pf|gp|nmi-lock|nmi-fault|lockup|panic) to prove that the exception
  * report and the test-mode failure exit work (tests/plans/kernel.plan). */
 void crashtest(const char *what) __attribute__((noreturn));
 

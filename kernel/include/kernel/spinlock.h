@@ -1,7 +1,10 @@
 /* Ticket spinlocks. Always taken with interrupts off (spin_lock_irqsave) so
  * an interrupt handler on the same CPU cannot deadlock against its own
  * thread. NMI handlers must never take one: spin_lock panics if it sees NMI
- * context, which turns the rule into a checked one. */
+ * context, which turns the rule into a checked one. So are three more rules
+ * (kernel/spinlock.c): a wait that never ends is a lockup, reported with
+ * the holder; a ticket further from the one being served than there are
+ * CPUs means the lock word is corrupt; and only the holder's CPU unlocks. */
 #pragma once
 #include <lib/types.h>
 #include <arch/barrier.h>
@@ -25,6 +28,13 @@ typedef struct spinlock {
 void spinlock_bug(spinlock_t *l, const char *what) __attribute__((noreturn));
 /* The lock says this CPU holds it: seen is what l->cpu said. */
 void spinlock_bug_recursive(spinlock_t *l, s32 seen) __attribute__((noreturn));
+/* Unlocked by a CPU that does not hold it (seen: what l->cpu said). */
+void spinlock_bug_unlock(spinlock_t *l, s32 seen) __attribute__((noreturn));
+/* The slow path of a lock: wait until `ticket` is served (kernel/spinlock.c). */
+void spin_lock_wait(spinlock_t *l, u16 ticket);
+/* Iterations a ticket wait spins with no ticket served before it is called a
+ * lockup (see kernel/spinlock.c for the choice); crashtest=lockup lowers it. */
+extern u64 spinlock_lockup_spins;
 
 static inline void spin_lock_init(spinlock_t *l, const char *name)
 {
@@ -41,8 +51,8 @@ static __always_inline void spin_lock_raw(spinlock_t *l)
 	if (unlikely(seen == (s32)this_cpu_id()))
 		spinlock_bug_recursive(l, seen);
 	u16 ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-	while (smp_load_acquire(&l->owner) != ticket)
-		cpu_relax();
+	if (unlikely(smp_load_acquire(&l->owner) != ticket))
+		spin_lock_wait(l, ticket);
 	l->cpu = this_cpu_id();
 	l->pc = SPINLOCK_HERE();
 	l->holder = this_cpu()->current;
@@ -65,6 +75,9 @@ static __always_inline bool spin_trylock_raw(spinlock_t *l)
 
 static inline void spin_unlock_raw(spinlock_t *l)
 {
+	s32 seen = l->cpu;
+	if (unlikely(seen != (s32)this_cpu_id()))
+		spinlock_bug_unlock(l, seen);
 	l->cpu = -1;
 	smp_store_release(&l->owner, (u16)(l->owner + 1));
 }

@@ -46,6 +46,9 @@ int arch_backtrace_from(u64 rip, u64 rbp, u64 *pcs, int max);
 int arch_backtrace_here(u64 *pcs, int max);
 void arch_backtrace_all_cpus(void);     /* every CPU prints where it is */
 void arch_print_backtrace_from(u64 rip, u64 rbp);
+struct thread;
+/* Where a thread that is off its CPU sleeps (from its saved switch frame). */
+void arch_print_thread_backtrace(const struct thread *t);
 
 /* Tests only: call fn(arg); if it raises an exception, print the usual
  * exception report, abandon fn (its stack frame is discarded) and return
@@ -54,3 +57,6 @@ struct fault_info {
 	u64 vector, error_code, rip, addr;
 };
 bool arch_call_catching_fault(void (*fn)(void *), void *arg, struct fault_info *fi);
+/* Tests only: return to the next instruction through an IRET (which, in an
+ * NMI handler, ends the NMI blocking as any exception's return would). */
+void arch_iret_to_self(void);
