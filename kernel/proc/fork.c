@@ -55,10 +55,11 @@ struct user_count {
 	int n;
 };
 
+/* As Linux: a process counts until it is reaped (zombies too). */
 static int count_user(struct process *p, void *arg)
 {
 	struct user_count *u = arg;
-	if (p->cred.uid == u->uid && p->state == PROC_ALIVE)
+	if (p->cred.uid == u->uid && p->state != PROC_REAPED)
 		u->n++;
 	return 0;
 }

@@ -472,6 +472,21 @@ SYSCALL_DEFINE(rt_sigsuspend)
 	return -EINTR;
 }
 
+/* pause(2): rt_sigsuspend with the mask as it is. Returns -EINTR once a
+ * signal is pending that is not blocked (Ringtail restarts no calls, as
+ * with rt_sigsuspend; ignored signals are discarded when sent). */
+SYSCALL_DEFINE(pause)
+{
+	for (;;) {
+		thread_prepare_sleep();
+		if (thread_interrupted()) {
+			thread_cancel_sleep();
+			return -EINTR;
+		}
+		sched_sleep(0);
+	}
+}
+
 SYSCALL_DEFINE(rt_sigreturn)
 {
 	return arch_sys_rt_sigreturn(current_thread()->uframe);

@@ -2,7 +2,8 @@
  *
  * Synchronous faults (SIGILL on ud2, SIGFPE on a division by zero, SIGSEGV
  * with the page-fault details in the ucontext), kill/tgkill to ourselves
- * with the right siginfo, blocking and unblocking, the mask while a handler
+ * with the right siginfo, blocking and unblocking, pause() until a
+ * handler has run, the mask while a handler
  * runs, SA_NODEFER / SA_RESETHAND / SIG_IGN / default-ignored signals,
  * nested handlers, a handler that edits the interrupted context (RIP and a
  * register) and returns, and that a syscall or a signal handler in between
@@ -10,11 +11,13 @@
  * registers, and that handlers start with a clean FPU state (MXCSR).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include "ktap.h"
 #include "rt_user.h"
@@ -170,6 +173,19 @@ static void t_blocked_until_unblocked(void)
 	EXPECT_EQ(RSYS(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &set, 8), 0);
 	EXPECT_EQ(sigismember(&set, SIGUSR1), 0);
 	signal(SIGUSR1, SIG_DFL);
+}
+
+/* pause() sleeps until a signal's handler has run, then fails with EINTR
+ * (once a timer's SIGALRM comes). */
+static void t_pause_until_handler(void)
+{
+	hits = 0;
+	set_handler(SIGALRM, record_handler, 0, 0);
+	struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+	EXPECT_EQ(setitimer(ITIMER_REAL, &it, NULL), 0);
+	EXPECT_EQ(RSYS(SYS_pause), -EINTR);
+	EXPECT_EQ(hits, 1);
+	signal(SIGALRM, SIG_DFL);
 }
 
 static void t_mask_while_handling(void)
@@ -378,6 +394,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(t_kill_self_siginfo),
 	KTAP_CASE(t_tgkill_self_siginfo),
 	KTAP_CASE(t_blocked_until_unblocked),
+	KTAP_CASE(t_pause_until_handler),
 	KTAP_CASE(t_mask_while_handling),
 	KTAP_CASE(t_resethand_and_ignore),
 	KTAP_CASE(t_sigaction_roundtrip),
