@@ -179,10 +179,16 @@ static __always_inline void tp_visit(struct perf_event *e, struct tp_hit *h)
 		perf_sw_event(e, 1, s);
 }
 
-/* What Linux's perf_fetch_caller_regs gives: the tracing code's place,
- * with ip the hit's (the same for every event of one hit). */
-static void tp_kregs(struct tp_hit *h, u64 ip)
+/* A hit of the general path: raw the record with its common fields set.
+ * The kernel's registers are what Linux's perf_fetch_caller_regs gives,
+ * the tracing code's place, with ip the hit's (the same for every event of
+ * one hit). */
+static void tp_hit_init(struct tp_hit *h, struct trap_frame *f, u64 id_any, u64 id_one,
+			u64 *raw, u32 size, u64 ip)
 {
+	h->id_any = id_any;
+	h->id_one = id_one;
+	h->quiet_any = h->quiet_one = h->kregs_whole = h->one_built = false;
 	trap_capture_kernel_pc(&h->kregs);
 	h->kregs.rip = ip;
 	/* Field by field: only these are read (period is set per visit). */
@@ -191,6 +197,9 @@ static void tp_kregs(struct tp_hit *h, u64 ip)
 	h->s_any.addr = 0;
 	h->s_any.regs = &h->kregs;
 	h->s_any.pid_tid = 0;
+	h->s_any.raw = raw;
+	h->s_any.raw_size = size;
+	h->f = f;
 }
 
 /* The hit in general: BPF programs first, then every event on either id,
@@ -200,13 +209,7 @@ static __attribute__((noinline)) void tracepoint_hit_full(struct trap_frame *f, 
 							  u64 ip)
 {
 	struct tp_hit h;
-	h.id_any = id_any;
-	h.id_one = id_one;
-	h.quiet_any = h.quiet_one = h.kregs_whole = h.one_built = false;
-	tp_kregs(&h, ip);
-	h.s_any.raw = raw;
-	h.s_any.raw_size = size;
-	h.f = f;
+	tp_hit_init(&h, f, id_any, id_one, raw, size, ip);
 	/* Programs first: one returning 0 silences its tracepoint's events. */
 	if (READ_ONCE(perf_bpf_nr_attached)) {
 		const u64 *payload = raw + 1;
@@ -241,13 +244,7 @@ static __attribute__((noinline)) void tp_visit_one(struct perf_event *e, struct 
 						   u64 id_any, u64 *raw, u32 size, u64 ip)
 {
 	struct tp_hit h;
-	h.id_any = id_any;
-	h.id_one = ~0ull;
-	h.quiet_any = h.quiet_one = h.kregs_whole = h.one_built = false;
-	tp_kregs(&h, ip);
-	h.s_any.raw = raw;
-	h.s_any.raw_size = size;
-	h.f = f;
+	tp_hit_init(&h, f, id_any, ~0ull, raw, size, ip);
 	tp_visit(e, &h);
 }
 

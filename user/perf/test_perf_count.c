@@ -255,36 +255,46 @@ static void t_pid_other_thread(void)
 	perf_close(me);
 }
 
-/* cpu N with pid 0 counts this task on CPU N; pid -1 counts all of CPU N. */
-static void t_cpu0_counts(void)
+/* Pinned to CPU 0, ten fresh pages faulted with two page-fault events
+ * open: `touched` (pid tpid, cpu tcpu), which touch_pages enables around
+ * the faults, and `other` (opid, ocpu), enabled around them too. Their
+ * counts in *tc and *oc; false if the pinning or an open failed. */
+static bool faults_pinned_to_cpu0(int tpid, int tcpu, int opid, int ocpu, u64 *tc, u64 *oc)
 {
-	cpu_set_t old, one;
+	cpu_set_t old;
 	struct perf_event_attr a;
-	long task_cpu0, all_cpu0;
 	u8 *p = fresh_pages(10);
-
 	sched_getaffinity(0, sizeof(old), &old);
-	CPU_ZERO(&one);
-	CPU_SET(0, &one);
-	if (!EXPECT_EQ(sched_setaffinity(0, sizeof(one), &one), 0))
-		return;
+	if (!EXPECT_TRUE(p) || !EXPECT_EQ(pin_to(0), 0))
+		return false;
 	sched_yield();
 	attr_init(&a, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS);
 	a.disabled = 1;
-	task_cpu0 = perf_open(&a, 0, 0, -1, 0);
-	all_cpu0 = perf_open(&a, -1, 0, -1, 0);
-	EXPECT_GE(task_cpu0, 0);
-	EXPECT_GE(all_cpu0, 0);
-	touch_pages(-1, p, 0, 0);
-	perf_ioctl(all_cpu0, PERF_EVENT_IOC_ENABLE, 0);
-	touch_pages(task_cpu0, p, 10, 0);
-	perf_ioctl(all_cpu0, PERF_EVENT_IOC_DISABLE, 0);
-	EXPECT_EQ(perf_count(task_cpu0), 10);
-	EXPECT_GE(perf_count(all_cpu0), 10);
-	perf_close(task_cpu0);
-	perf_close(all_cpu0);
+	long touched = perf_open(&a, tpid, tcpu, -1, 0), other = perf_open(&a, opid, ocpu, -1, 0);
+	bool ok = EXPECT_GE(touched, 0) & EXPECT_GE(other, 0);
+	if (ok) {
+		touch_pages(-1, p, 0, 0);
+		perf_ioctl(other, PERF_EVENT_IOC_ENABLE, 0);
+		touch_pages(touched, p, 10, 0);
+		perf_ioctl(other, PERF_EVENT_IOC_DISABLE, 0);
+		*tc = perf_count(touched);
+		*oc = perf_count(other);
+	}
+	perf_close(touched);
+	perf_close(other);
 	sched_setaffinity(0, sizeof(old), &old);
 	free_pages_(p, 10);
+	return ok;
+}
+
+/* cpu N with pid 0 counts this task on CPU N; pid -1 counts all of CPU N. */
+static void t_cpu0_counts(void)
+{
+	u64 task_cpu0, all_cpu0;
+	if (!faults_pinned_to_cpu0(0, 0, -1, 0, &task_cpu0, &all_cpu0))
+		return;
+	EXPECT_EQ(task_cpu0, 10);
+	EXPECT_GE(all_cpu0, 10);
 }
 
 /* A task event's enabled time runs only while its task runs (Linux: its
@@ -316,32 +326,15 @@ static void t_task_times_pause_while_asleep(void)
  * nothing (the event runs only while its task is on that CPU). */
 static void t_task_event_other_cpu_counts_nothing(void)
 {
-	cpu_set_t old;
-	struct perf_event_attr a;
+	u64 on0, on1;
 	if (ncpus() < 2) {
 		KTAP_SKIP("needs 2 CPUs");
 		return;
 	}
-	u8 *p = fresh_pages(10);
-	sched_getaffinity(0, sizeof(old), &old);
-	if (!EXPECT_TRUE(p) || !EXPECT_EQ(pin_to(0), 0))
+	if (!faults_pinned_to_cpu0(0, 0, 0, 1, &on0, &on1))
 		return;
-	sched_yield();
-	attr_init(&a, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS);
-	a.disabled = 1;
-	long on1 = perf_open(&a, 0, 1, -1, 0), on0 = perf_open(&a, 0, 0, -1, 0);
-	EXPECT_GE(on1, 0);
-	EXPECT_GE(on0, 0);
-	touch_pages(-1, p, 0, 0);
-	perf_ioctl(on1, PERF_EVENT_IOC_ENABLE, 0);
-	touch_pages(on0, p, 10, 0);
-	perf_ioctl(on1, PERF_EVENT_IOC_DISABLE, 0);
-	EXPECT_EQ(perf_count(on0), 10);
-	EXPECT_EQ(perf_count(on1), 0);
-	perf_close(on1);
-	perf_close(on0);
-	sched_setaffinity(0, sizeof(old), &old);
-	free_pages_(p, 10);
+	EXPECT_EQ(on0, 10);
+	EXPECT_EQ(on1, 0);
 }
 
 static const struct ktap_case cases[] = {
